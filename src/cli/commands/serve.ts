@@ -1,0 +1,56 @@
+import { serve } from '@hono/node-server';
+import type { Config } from '../../config.js';
+import { createEngine, type Engine } from '../../engine.js';
+import { createApp } from '../../server/app.js';
+import { COMMON_OPTIONS, integerFlag, parseCommand, type CommandSpec } from '../args.js';
+import { configFrom, help, type CliContext } from '../context.js';
+
+export const serveSpec: CommandSpec = {
+  usage: `Usage: newsq serve [--port 8787] [--host 127.0.0.1] [--index-dir DIR]
+
+Serves an index over HTTP: GET /search?q=&k=, POST /search, GET /articles/:id, GET /health.
+PORT and HOST in the environment work too.`,
+  options: { ...COMMON_OPTIONS, port: { type: 'string' }, host: { type: 'string' } },
+  positionals: { min: 0, max: 0 },
+};
+
+export async function runServe(argv: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommand(serveSpec, argv);
+  if (values.help) return help(context, serveSpec);
+  const config = configFrom(context, values, serveOverrides(values, serveSpec.usage), serveSpec.usage);
+  const engine = await createEngine(config, { writable: false, onNotice: (message) => context.logger.info(message) });
+  return serveEngine(engine, config, context);
+}
+
+/** Reads --port and --host into config fields. */
+export function serveOverrides(values: Record<string, string | boolean | undefined>, usage: string): Partial<Config> {
+  const port = integerFlag(values.port, 'port', usage);
+  return { ...(port !== undefined && { port }), ...(typeof values.host === 'string' && { host: values.host }) };
+}
+
+/** Serves until SIGINT or SIGTERM, then closes the server and the engine; resolves to exit code 0. */
+export function serveEngine(engine: Engine, config: Config, context: CliContext): Promise<number> {
+  const app = createApp(engine, context.logger);
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+      const url = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
+      const stats = engine.stats();
+      context.stdout.write(
+        `newsq serving ${stats.articles} articles (${stats.passages} passages) at ${url}\n` +
+          `try: curl '${url}/search?q=why+does+Egypt+oppose+a+Rafah+offensive&k=3'\n`,
+      );
+    });
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      engine.close();
+      reject(error);
+    });
+    const stop = () => {
+      server.close(() => {
+        engine.close();
+        resolve(0);
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,27 @@
+/** Turns text into unit-length vectors; the one seam between newsq and any embedding model. */
+export interface Embedder {
+  /** Model id, recorded in every index manifest. */
+  readonly model: string;
+  /** Weight precision, such as `q8` or `fp32`. */
+  readonly dtype: string;
+  readonly dimensions: number;
+  /** Longest input in tokens (special tokens included); longer input is truncated. */
+  readonly maxTokens: number;
+  /** Embeds each text to an L2-normalized vector, in input order. */
+  embed(texts: string[]): Promise<Float32Array[]>;
+  /** How many tokens `text` takes, special tokens included, without truncation. */
+  countTokens(text: string): number;
+}
+
+/** Cosine similarity of two vectors (their dot product when both are unit length). */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let normA = 0;
+  let normB = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    normA += a[i] * a[i];
+    normB += b[i] * b[i];
+  }
+  return dot / Math.sqrt(normA * normB);
+}

@@ -1,0 +1,106 @@
+import type { Config } from './config.js';
+import type { Embedder } from './embed/embedder.js';
+import { createTransformersEmbedder } from './embed/transformers-embedder.js';
+import { NewsqError } from './errors.js';
+import type { Article } from './ingest/article.js';
+import { CHUNKER_VERSION } from './ingest/split.js';
+import { searchPassages, type SearchResponse } from './search/search.js';
+import { FORMAT_VERSION, type IndexIdentity } from './store/manifest.js';
+import { openSqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
+import { syncArticles, type SyncProgress, type SyncSource, type SyncSummary } from './sync.js';
+
+/** Size of the index, as `newsq stats` and `/health` report it. */
+export interface IndexStats {
+  articles: number;
+  passages: number;
+  model: string;
+  dimensions: number;
+  bytes: number;
+}
+
+/** newsq's verbs over one index, wired from one config: what the CLI and the server call. */
+export interface Engine {
+  readonly config: Config;
+  readonly embedder: Embedder;
+  sync(sources: SyncSource[], onProgress?: (progress: SyncProgress) => void): Promise<SyncSummary>;
+  search(query: string, k?: number): Promise<SearchResponse>;
+  article(id: string): Article | null;
+  stats(): IndexStats;
+  close(): void;
+}
+
+export interface EngineOptions {
+  /** Writers create a missing index; readers fail with `no_index`. */
+  writable: boolean;
+  /** Start from an empty index, discarding what the folder holds. */
+  rebuild?: boolean;
+  /** An already loaded embedder to share (tests, benchmarks). */
+  embedder?: Embedder;
+  onNotice?: (message: string) => void;
+}
+
+/** Loads the embedding model named by the config (converting the bundled one on first use). */
+export function loadEmbedder(config: Config): Promise<Embedder> {
+  return createTransformersEmbedder({
+    model: config.model,
+    dtype: config.dtype,
+    cacheDir: config.cacheDir,
+    maxTokens: config.maxTokens,
+    batchSize: config.batchSize,
+  });
+}
+
+/** The composition root: loads the embedder and opens the store the config names. */
+export async function createEngine(config: Config, options: EngineOptions): Promise<Engine> {
+  const embedder = options.embedder ?? (await loadEmbedder(config));
+  const identity: IndexIdentity = {
+    formatVersion: FORMAT_VERSION,
+    model: embedder.model,
+    dtype: embedder.dtype,
+    dimensions: embedder.dimensions,
+    chunkerVersion: CHUNKER_VERSION,
+  };
+  const store = openSqliteStore({
+    dir: config.indexDir,
+    identity,
+    hnsw: config.hnsw,
+    writable: options.writable,
+    reset: options.rebuild ?? false,
+    onNotice: options.onNotice,
+  });
+  if (!store) throw noIndex(config.indexDir);
+  return engineOver(config, embedder, store);
+}
+
+function engineOver(config: Config, embedder: Embedder, store: Store): Engine {
+  return {
+    config,
+    embedder,
+    sync: (sources, onProgress) => syncArticles({ store, embedder, batchSize: config.batchSize }, sources, onProgress),
+    search: (query, k) => searchPassages(embedder, store, query, k ?? config.defaultK),
+    article(id) {
+      const stored = store.getArticle(id);
+      if (!stored) return null;
+      const { hash: _hash, ...article } = stored;
+      return article;
+    },
+    stats: () => ({ ...store.stats(), model: store.manifest.model, dimensions: store.manifest.dimensions }),
+    close: () => store.close(),
+  };
+}
+
+/** Reports an index's size without loading the model. */
+export function inspectIndex(config: Config): IndexStats {
+  const store = openSqliteStore({ dir: config.indexDir, identity: null, hnsw: config.hnsw, writable: false });
+  if (!store) throw noIndex(config.indexDir);
+  try {
+    return { ...store.stats(), model: store.manifest.model, dimensions: store.manifest.dimensions };
+  } finally {
+    store.close();
+  }
+}
+
+function noIndex(dir: string): NewsqError {
+  return new NewsqError('no_index', `no index in ${dir}: build one with newsq index <folder>`);
+}

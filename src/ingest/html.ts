@@ -1,0 +1,54 @@
+/** What an HTML page yields: its title, metadata from meta tags, and its text by paragraph. */
+export interface HtmlDocument {
+  title: string | null;
+  source: string | null;
+  published: string | null;
+  url: string | null;
+  text: string;
+}
+
+const DROPPED_ELEMENTS = /<(script|style|noscript|template|svg|nav|header|footer|aside|form|figure|figcaption|iframe|button)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
+const BLOCK_END = /<\/(p|div|h[1-6]|li|blockquote|section|article|tr|pre)\s*>|<br\s*\/?>/gi;
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“' };
+
+/** Extracts the readable text of an HTML page: markup, scripts, navigation and captions dropped. */
+export function htmlToDocument(html: string): HtmlDocument {
+  const meta = (property: string): string | null => {
+    const tag = new RegExp(`<meta\\b[^>]*(?:property|name)=["']${property}["'][^>]*>`, 'i').exec(html);
+    const content = tag && /content=["']([^"']*)["']/i.exec(tag[0]);
+    return content ? decodeEntities(content[1]).trim() || null : null;
+  };
+  const titleTag = /<title\b[^>]*>([\s\S]*?)<\/title>/i.exec(html);
+  const heading = /<h1\b[^>]*>([\s\S]*?)<\/h1>/i.exec(html);
+  const bodyMatch = /<body\b[^>]*>([\s\S]*)<\/body>/i.exec(html);
+  const mainMatch = /<(article|main)\b[^>]*>([\s\S]*)<\/\1>/i.exec(bodyMatch?.[1] ?? html);
+  let body = (mainMatch?.[2] ?? bodyMatch?.[1] ?? html).replace(/<!--[\s\S]*?-->/g, '');
+  body = body.replace(DROPPED_ELEMENTS, '').replace(/<h1\b[^>]*>[\s\S]*?<\/h1>/gi, '');
+  const text = decodeEntities(body.replace(BLOCK_END, '\n\n').replace(/<[^>]+>/g, ' '))
+    .split('\n')
+    .map((line) => line.replace(/\s+/g, ' ').trim())
+    .join('\n');
+  const title = meta('og:title') ?? textOf(heading?.[1]) ?? textOf(titleTag?.[1]);
+  return {
+    title,
+    source: meta('og:site_name'),
+    published: meta('article:published_time') ?? meta('date'),
+    url: meta('og:url'),
+    text,
+  };
+}
+
+function textOf(fragment: string | undefined): string | null {
+  if (!fragment) return null;
+  return decodeEntities(fragment.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim() || null;
+}
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+    if (name[0] === '#') {
+      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return ENTITIES[name.toLowerCase()] ?? whole;
+  });
+}

@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import type { ArticleInput } from './article.js';
+import { htmlToDocument } from './html.js';
+
+/** An input that could not be read as articles, with the reason. */
+export interface Skipped {
+  path: string;
+  reason: string;
+}
+
+export interface ParsedFile {
+  articles: ArticleInput[];
+  skipped: Skipped[];
+}
+
+/** File extensions newsq reads, by format. */
+export const ARTICLE_EXTENSIONS = ['.txt', '.md', '.markdown', '.html', '.htm', '.json', '.jsonl', '.ndjson'];
+
+const nullableText = z.string().nullish().transform((value) => value ?? null);
+
+/** The article object of JSON and JSONL input, with the field names other tools export. */
+export const articleObjectSchema = z
+  .object({
+    id: z.union([z.string(), z.number()]).optional(),
+    _id: z.union([z.string(), z.number()]).optional(),
+    title: nullableText,
+    text: z.string().optional(),
+    body: z.string().optional(),
+    content: z.string().optional(),
+    url: nullableText,
+    source: nullableText,
+    published: nullableText,
+  })
+  .transform((value, context) => {
+    const text = value.text ?? value.body ?? value.content;
+    if (!text?.trim()) {
+      context.addIssue({ code: 'custom', message: 'article has no text (fields text, body or content)' });
+      return z.NEVER;
+    }
+    const id = value.id ?? value._id;
+    return { ...value, id: id === undefined ? undefined : String(id), text };
+  });
+
+/**
+ * Reads the articles of one file. `path` is relative to the folder the user named and becomes the
+ * article id when the content gives none. Never throws: what cannot be read is returned as skipped.
+ */
+export function parseFile(path: string, bytes: Uint8Array): ParsedFile {
+  const decoded = decode(bytes);
+  if (typeof decoded !== 'string') return { articles: [], skipped: [{ path, reason: decoded.reason }] };
+  const extension = path.slice(path.lastIndexOf('.')).toLowerCase();
+  switch (extension) {
+    case '.json':
+      return parseJson(path, decoded);
+    case '.jsonl':
+    case '.ndjson':
+      return parseJsonLines(path, decoded);
+    case '.html':
+    case '.htm': {
+      const page = htmlToDocument(decoded);
+      return single(path, { id: path, path, ...page });
+    }
+    default:
+      return single(path, parsePlainText(path, decoded, extension !== '.txt'));
+  }
+}
+
+function decode(bytes: Uint8Array): string | { reason: string } {
+  if (bytes.byteLength === 0) return { reason: 'empty file' };
+  if (bytes.subarray(0, 8192).includes(0)) return { reason: 'binary file (contains NUL bytes)' };
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\ufeff/, '');
+    return text.trim() ? text : { reason: 'empty file (only white space)' };
+  } catch {
+    return { reason: 'not valid UTF-8 text' };
+  }
+}
+
+function single(path: string, article: ArticleInput): ParsedFile {
+  if (!article.text.trim()) return { articles: [], skipped: [{ path, reason: 'no article text' }] };
+  return { articles: [article], skipped: [] };
+}
+
+/** Plain text and Markdown: optional front matter, then the first non-empty line is the title. */
+function parsePlainText(path: string, text: string, markdown: boolean): ArticleInput {
+  const fields: Record<string, string> = {};
+  let body = text;
+  const frontMatter = /^---\n([\s\S]*?)\n---\n/.exec(text.replace(/\r\n?/g, '\n'));
+  if (frontMatter) {
+    for (const line of frontMatter[1].split('\n')) {
+      const field = /^(\w+)\s*:\s*(.*)$/.exec(line);
+      if (field) fields[field[1].toLowerCase()] = field[2].replace(/^["']|["']$/g, '').trim();
+    }
+    body = text.replace(/\r\n?/g, '\n').slice(frontMatter[0].length);
+  }
+  let title = fields.title ?? null;
+  if (!title) {
+    const lines = body.split(/\r?\n/);
+    const first = lines.findIndex((line) => line.trim() !== '');
+    title = lines[first].trim();
+    if (markdown) title = title.replace(/^#+\s*/, '');
+    body = lines.slice(first + 1).join('\n');
+  }
+  if (markdown) body = body.replace(/^#{1,6}\s+/gm, '').replace(/\*\*|__/g, '');
+  return {
+    id: fields.id ?? path,
+    title,
+    text: body,
+    url: fields.url ?? null,
+    source: fields.source ?? null,
+    published: fields.published ?? fields.date ?? null,
+    path,
+  };
+}
+
+function parseJson(path: string, text: string): ParsedFile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { articles: [], skipped: [{ path, reason: `invalid JSON: ${(error as Error).message}` }] };
+  }
+  const items = Array.isArray(value) ? value : [value];
+  const result: ParsedFile = { articles: [], skipped: [] };
+  items.forEach((item, index) => {
+    const where = Array.isArray(value) ? `${path}[${index}]` : path;
+    collect(result, where, Array.isArray(value) ? `${path}#${index}` : path, path, item);
+  });
+  return result;
+}
+
+function parseJsonLines(path: string, text: string): ParsedFile {
+  const result: ParsedFile = { articles: [], skipped: [] };
+  text.split('\n').forEach((line, index) => {
+    if (!line.trim()) return;
+    const where = `${path}:${index + 1}`;
+    try {
+      collect(result, where, `${path}#${index + 1}`, path, JSON.parse(line));
+    } catch (error) {
+      result.skipped.push({ path: where, reason: `invalid JSON: ${(error as Error).message}` });
+    }
+  });
+  return result;
+}
+
+function collect(result: ParsedFile, where: string, fallbackId: string, path: string, item: unknown): void {
+  const parsed = articleObjectSchema.safeParse(item);
+  if (!parsed.success) {
+    result.skipped.push({ path: where, reason: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'article'}: ${issue.message}`).join('; ') });
+    return;
+  }
+  const { id, title, text, url, source, published } = parsed.data;
+  result.articles.push({ id: id ?? fallbackId, title, text, url, source, published, path });
+}

@@ -1,0 +1,82 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
+import type { Engine } from '../engine.js';
+import { errorCodes, isNewsqError, NewsqError, type ErrorCode } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { MAX_BODY_BYTES, searchBodySchema, searchParamsSchema } from './schemas.js';
+
+/**
+ * The HTTP API over one engine. Every input is validated; every failure answers with
+ * `{"error": {"code", "message"}}` and the status of its code, never a stack trace.
+ */
+export function createApp(engine: Engine, logger: Logger = silentLogger): Hono {
+  const app = new Hono();
+
+  app.get('/health', (c) => {
+    const { articles, passages, model } = engine.stats();
+    return c.json({ status: 'ok', articles, passages, model });
+  });
+
+  app.get('/search', async (c) => {
+    const { q, k } = validate(searchParamsSchema, c.req.query());
+    return c.json(await engine.search(q, k));
+  });
+
+  app.post(
+    '/search',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new NewsqError('payload_too_large', `the request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+      },
+    }),
+    async (c) => {
+      const { query, k } = validate(searchBodySchema, await readJson(c));
+      return c.json(await engine.search(query, k));
+    },
+  );
+
+  // Ids are file paths and may hold slashes, encoded (%2F) or not.
+  app.get('/articles/:id{.+}', (c) => {
+    const id = c.req.param('id');
+    const article = engine.article(id);
+    if (!article) throw new NewsqError('not_found', `no article with id ${JSON.stringify(id)}`);
+    return c.json(article);
+  });
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+
+  app.onError((error, c) => {
+    if (isNewsqError(error)) return c.json(errorBody(error.code, error.message), errorCodes[error.code].status as ContentfulStatusCode);
+    if (error instanceof HTTPException && error.status < 500) return c.json(errorBody('bad_request', error.message || 'bad request'), error.status as ContentfulStatusCode);
+    logger.error('request failed', { method: c.req.method, path: c.req.path, error: error.stack ?? String(error) });
+    return c.json(errorBody('internal', 'internal error'), 500);
+  });
+
+  return app;
+}
+
+function errorBody(code: ErrorCode, message: string) {
+  return { error: { code, message } };
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new NewsqError('bad_request', 'the request body is not valid JSON');
+  }
+}
+
+/** Parses input with a schema; the first problem becomes a 400 naming its field. */
+function validate<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue.path.join('.');
+  throw new NewsqError('bad_request', field ? `${field} ${issue.message}` : issue.message);
+}

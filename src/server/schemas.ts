@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/** Longest question accepted, in characters: longer input is not a question. */
+export const MAX_QUERY_CHARS = 2000;
+/** Largest request body accepted, in bytes. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const query = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`);
+
+const k = z
+  .number({ error: 'must be an integer from 1 to 100' })
+  .int('must be an integer from 1 to 100')
+  .min(1, 'must be an integer from 1 to 100')
+  .max(100, 'must be an integer from 1 to 100');
+
+/** `GET /search` query parameters: `k` arrives as text and must be a plain integer. */
+export const searchParamsSchema = z.object({
+  q: query,
+  k: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be an integer from 1 to 100')
+    .transform(Number)
+    .pipe(k)
+    .optional(),
+});
+
+/** `POST /search` body. */
+export const searchBodySchema = z.object({ query, k: k.optional() }, { error: 'the body must be a JSON object' });

@@ -1,0 +1,240 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Article } from '../ingest/article.js';
+import { assertCompatible, readManifest, writeManifest, type IndexIdentity } from './manifest.js';
+import type { ArticleSummary, ArticleWrite, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
+import { VectorIndex, type HnswSettings } from './vector-index.js';
+
+const DATABASE_FILE = 'newsq.sqlite';
+// The HNSW file is named after the database generation it mirrors: a file of another generation
+// is stale, and one that was never completed never got its name.
+const GRAPH_FILE = /^vectors-(\d+)\.hnsw$/;
+const REBUILD_DELETED_SHARE = 0.25;
+
+export interface SqliteStoreOptions {
+  dir: string;
+  /** What the index must have been built with; null to open whatever is there (inspection). */
+  identity: IndexIdentity | null;
+  hnsw: HnswSettings;
+  /**
+   * Writers create the index when the folder holds none and save the vector graph; readers
+   * return null for a missing index and never write a file.
+   */
+  writable: boolean;
+  /** Discard the folder's index and start empty (`--rebuild`). */
+  reset?: boolean;
+  /** Told about slow repairs, such as rebuilding the HNSW graph. */
+  onNotice?: (message: string) => void;
+}
+
+interface ArticleRow {
+  id: string;
+  title: string | null;
+  source: string | null;
+  published: string | null;
+  path: string | null;
+  url: string | null;
+}
+
+/**
+ * The default store: SQLite (WAL) holds articles, passages and vectors and is the source of
+ * truth; the HNSW graph is derived from it, saved after each write, and rebuilt from the stored
+ * vectors whenever its file is missing, unreadable or of another generation.
+ */
+export function openSqliteStore(options: SqliteStoreOptions): Store | null {
+  const { dir, identity } = options;
+  if (options.reset && options.writable) removeIndexFiles(dir);
+  let manifest = readManifest(dir);
+  if (!manifest) {
+    if (!options.writable || !identity) return null;
+    mkdirSync(dir, { recursive: true });
+    manifest = writeManifest(dir, identity);
+  }
+  if (identity) assertCompatible(manifest, identity);
+  const dimensions = manifest.dimensions;
+
+  const db = new Database(join(dir, DATABASE_FILE));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS articles (
+      id TEXT PRIMARY KEY, title TEXT, source TEXT, published TEXT, path TEXT, url TEXT,
+      hash TEXT NOT NULL, origin TEXT, paragraphs TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS passages (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+      paragraph INTEGER NOT NULL, window_index INTEGER NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS passages_by_article ON passages(article_id);
+    INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0');
+  `);
+
+  const statements = {
+    generation: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'generation'"),
+    bumpGeneration: db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"),
+    versions: db.prepare<[], { id: string; hash: string; origin: string | null; path: string | null }>('SELECT id, hash, origin, path FROM articles'),
+    passageIdsOf: db.prepare<[string], { id: number }>('SELECT id FROM passages WHERE article_id = ?'),
+    deleteArticle: db.prepare('DELETE FROM articles WHERE id = ?'),
+    insertArticle: db.prepare(
+      'INSERT INTO articles (id, title, source, published, path, url, hash, origin, paragraphs) VALUES (@id, @title, @source, @published, @path, @url, @hash, @origin, @paragraphs)',
+    ),
+    insertPassage: db.prepare('INSERT INTO passages (article_id, paragraph, window_index, text, vector) VALUES (?, ?, ?, ?, ?)'),
+    article: db.prepare<[string], ArticleRow & { hash: string; paragraphs: string }>('SELECT * FROM articles WHERE id = ?'),
+    passage: db.prepare<[number], { id: number; paragraph: number; window_index: number; text: string } & { [K in keyof ArticleRow as `a_${K}`]: ArticleRow[K] }>(`
+      SELECT p.id, p.paragraph, p.window_index, p.text,
+             a.id AS a_id, a.title AS a_title, a.source AS a_source, a.published AS a_published, a.path AS a_path, a.url AS a_url
+      FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id = ?`),
+    countArticles: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM articles'),
+    countPassages: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM passages'),
+    allVectors: db.prepare<[], { id: number; vector: Buffer }>('SELECT id, vector FROM passages'),
+  };
+  const generation = () => Number(statements.generation.get()!.value);
+  const countPassages = () => statements.countPassages.get()!.n;
+
+  const rebuildGraph = (): VectorIndex => {
+    const graph = VectorIndex.create(dimensions, options.hnsw, countPassages() + 1024);
+    for (const row of statements.allVectors.iterate()) graph.add(row.id, toVector(row.vector));
+    return graph;
+  };
+  const saveGraph = (graph: VectorIndex): void => {
+    const name = `vectors-${generation()}.hnsw`;
+    const temp = join(dir, `${name}.tmp-${process.pid}`);
+    graph.save(temp);
+    syncFile(temp);
+    // The graph appears under its generation's name whole or not at all.
+    renameSync(temp, join(dir, name));
+    for (const file of readdirSync(dir)) {
+      if (GRAPH_FILE.test(file) && file !== name) rmSync(join(dir, file), { force: true });
+    }
+  };
+
+  // The graph is loaded on first use, so that inspecting an index stays cheap.
+  let loaded: VectorIndex | null = null;
+  let dirty = false;
+  const graph = (): VectorIndex => {
+    if (loaded) return loaded;
+    loaded = loadGraph(dir, generation(), dimensions, options.hnsw, countPassages());
+    if (!loaded) {
+      if (countPassages() > 0) options.onNotice?.(`rebuilding the vector index from ${countPassages()} stored passages`);
+      loaded = rebuildGraph();
+      dirty = true;
+    }
+    return loaded;
+  };
+  const flush = (): void => {
+    if (!dirty || !options.writable || !loaded) return;
+    saveGraph(loaded);
+    dirty = false;
+  };
+
+  const removeWithin = (id: string, removed: number[]): void => {
+    for (const row of statements.passageIdsOf.all(id)) removed.push(row.id);
+    statements.deleteArticle.run(id);
+  };
+
+  const commit = (change: (removed: number[], added: { id: number; vector: Float32Array }[]) => void): void => {
+    // Load the graph first: once the generation moves, the saved file no longer matches.
+    const current = graph();
+    const removed: number[] = [];
+    const added: { id: number; vector: Float32Array }[] = [];
+    db.transaction(() => {
+      change(removed, added);
+      statements.bumpGeneration.run();
+    })();
+    for (const id of removed) current.remove(id);
+    for (const { id, vector } of added) current.add(id, vector);
+    if (current.deletedShare > REBUILD_DELETED_SHARE) loaded = rebuildGraph();
+    dirty = true;
+  };
+
+  return {
+    manifest,
+    articleVersions() {
+      return new Map(statements.versions.all().map(({ id, hash, origin, path }) => [id, { hash, origin, path }]));
+    },
+    writeArticles(writes: ArticleWrite[]) {
+      if (writes.length === 0) return;
+      commit((removed, added) => {
+        for (const { article, hash, origin, passages } of writes) {
+          removeWithin(article.id, removed);
+          statements.insertArticle.run({ ...summaryOf(article), hash, origin, paragraphs: JSON.stringify(article.paragraphs) });
+          for (const { draft, vector } of passages) {
+            const result = statements.insertPassage.run(article.id, draft.paragraph, draft.window, draft.text, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+            added.push({ id: Number(result.lastInsertRowid), vector });
+          }
+        }
+      });
+    },
+    removeArticles(ids: string[]) {
+      if (ids.length === 0) return;
+      commit((removed) => ids.forEach((id) => removeWithin(id, removed)));
+    },
+    getArticle(id: string): StoredArticle | null {
+      const row = statements.article.get(id);
+      if (!row) return null;
+      return { ...summaryOf(row), hash: row.hash, paragraphs: JSON.parse(row.paragraphs) as string[] };
+    },
+    nearest(vector, k) {
+      return graph().search(vector, k);
+    },
+    passages(ids: number[]): StoredPassage[] {
+      const found: StoredPassage[] = [];
+      for (const id of ids) {
+        const row = statements.passage.get(id);
+        if (!row) continue;
+        const article: ArticleSummary = { id: row.a_id, title: row.a_title, source: row.a_source, published: row.a_published, path: row.a_path, url: row.a_url };
+        found.push({ id: row.id, paragraph: row.paragraph, window: row.window_index, text: row.text, article });
+      }
+      return found;
+    },
+    stats(): StoreStats {
+      const bytes = readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);
+      return { articles: statements.countArticles.get()!.n, passages: countPassages(), bytes };
+    },
+    flush,
+    close() {
+      flush();
+      db.close();
+    },
+  };
+}
+
+function removeIndexFiles(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const file of readdirSync(dir)) {
+    if (file === 'manifest.json' || file.startsWith(DATABASE_FILE) || file.startsWith('vectors-')) rmSync(join(dir, file), { force: true });
+  }
+}
+
+function loadGraph(dir: string, generation: number, dimensions: number, settings: HnswSettings, live: number): VectorIndex | null {
+  const path = join(dir, `vectors-${generation}.hnsw`);
+  if (!existsSync(path) || statSync(path).size === 0) return null;
+  try {
+    return VectorIndex.load(path, dimensions, settings, live);
+  } catch {
+    return null;
+  }
+}
+
+function summaryOf(article: ArticleSummary | Article): ArticleSummary {
+  const { id, title, source, published, path, url } = article;
+  return { id, title, source, published, path, url };
+}
+
+function toVector(blob: Buffer): Float32Array {
+  // Copy: the blob's buffer may be shared and unaligned.
+  return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+}
+
+function syncFile(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

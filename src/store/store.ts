@@ -1,0 +1,60 @@
+import type { Article, PassageDraft } from '../ingest/article.js';
+import type { Manifest } from './manifest.js';
+
+/** An article as stored, with the hash of the input it was made from. */
+export interface StoredArticle extends Article {
+  hash: string;
+}
+
+/** The article fields a search result carries. */
+export type ArticleSummary = Omit<Article, 'paragraphs'>;
+
+/** A stored passage with the article it belongs to. */
+export interface StoredPassage {
+  id: number;
+  paragraph: number;
+  window: number;
+  text: string;
+  article: ArticleSummary;
+}
+
+/** One article to write: its cleaned form, its input hash, and each passage with its vector. */
+export interface ArticleWrite {
+  article: Article;
+  hash: string;
+  /** The folder or file named when it was indexed; a later sync of the same origin may remove it. */
+  origin: string | null;
+  passages: { draft: PassageDraft; vector: Float32Array }[];
+}
+
+export interface StoreStats {
+  articles: number;
+  passages: number;
+  /** Size of the index folder on disk. */
+  bytes: number;
+}
+
+/**
+ * The durable home of articles, passages and their vectors, and nearest-neighbour search over
+ * them. The embedded SQLite + HNSW store is the default; other backends implement this same
+ * interface and pass the same contract tests.
+ */
+export interface Store {
+  readonly manifest: Manifest;
+  /** Id → input hash, origin and path of every stored article: what a sync compares against. */
+  articleVersions(): Map<string, { hash: string; origin: string | null; path: string | null }>;
+  /** Adds or replaces whole articles (all their passages) in one durable transaction. */
+  writeArticles(writes: ArticleWrite[]): void;
+  /** Removes articles and their passages in one transaction; unknown ids are ignored. */
+  removeArticles(ids: string[]): void;
+  getArticle(id: string): StoredArticle | null;
+  /** The `k` passages nearest to a unit query vector, best first, with cosine similarity. */
+  nearest(vector: Float32Array, k: number): { id: number; score: number }[];
+  /** Passages by id, in the order asked; unknown ids are left out. */
+  passages(ids: number[]): StoredPassage[];
+  stats(): StoreStats;
+  /** Persists derived structures (the vector graph) so the next open need not rebuild them. */
+  flush(): void;
+  /** Flushes when writable, then releases the store. */
+  close(): void;
+}

@@ -1,0 +1,86 @@
+import hnswlib from 'hnswlib-node';
+
+const { HierarchicalNSW } = hnswlib;
+
+/** Construction and search settings of the HNSW graph. */
+export interface HnswSettings {
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+}
+
+/** A nearest-neighbour hit: the passage id and its cosine similarity to the query. */
+export interface VectorHit {
+  id: number;
+  score: number;
+}
+
+/**
+ * An HNSW graph over unit vectors (inner-product space), labelled by passage id. The only module
+ * that touches hnswlib-node: it grows capacity as needed, clamps `k` to what is live, and turns
+ * hnswlib's distances (1 − dot) into similarities.
+ */
+export class VectorIndex {
+  private readonly graph: InstanceType<typeof HierarchicalNSW>;
+  private live: number;
+  private deleted = 0;
+
+  private constructor(graph: InstanceType<typeof HierarchicalNSW>, live: number, private readonly settings: HnswSettings) {
+    this.graph = graph;
+    this.live = live;
+    graph.setEf(settings.efSearch);
+  }
+
+  /** An empty index with room for `capacity` vectors. */
+  static create(dimensions: number, settings: HnswSettings, capacity = 1024): VectorIndex {
+    const graph = new HierarchicalNSW('ip', dimensions);
+    graph.initIndex({ maxElements: Math.max(capacity, 16), m: settings.m, efConstruction: settings.efConstruction, randomSeed: 100 });
+    return new VectorIndex(graph, 0, settings);
+  }
+
+  /** Loads an index file written by {@link save}; `live` is how many vectors it holds undeleted. */
+  static load(path: string, dimensions: number, settings: HnswSettings, live: number): VectorIndex {
+    const graph = new HierarchicalNSW('ip', dimensions);
+    graph.readIndexSync(path);
+    const index = new VectorIndex(graph, live, settings);
+    index.deleted = Math.max(0, graph.getCurrentCount() - live);
+    return index;
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  /** Share of the graph's elements that are deleted: past a point, rebuilding pays. */
+  get deletedShare(): number {
+    const total = this.live + this.deleted;
+    return total === 0 ? 0 : this.deleted / total;
+  }
+
+  add(id: number, vector: Float32Array): void {
+    const capacity = this.graph.getMaxElements();
+    if (this.graph.getCurrentCount() >= capacity) this.graph.resizeIndex(Math.ceil(capacity * 1.5) + 16);
+    this.graph.addPoint(Array.from(vector), id);
+    this.live++;
+  }
+
+  remove(id: number): void {
+    this.graph.markDelete(id);
+    this.live--;
+    this.deleted++;
+  }
+
+  /** The `k` nearest live vectors, most similar first. */
+  search(vector: Float32Array, k: number): VectorHit[] {
+    const count = Math.min(k, this.live);
+    if (count <= 0) return [];
+    this.graph.setEf(Math.max(this.settings.efSearch, count));
+    const { neighbors, distances } = this.graph.searchKnn(Array.from(vector), count);
+    return neighbors.map((id, i) => ({ id, score: 1 - distances[i] }));
+  }
+
+  /** Writes the graph to `path` (callers make that atomic). */
+  save(path: string): void {
+    this.graph.writeIndexSync(path);
+  }
+}

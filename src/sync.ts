@@ -1,0 +1,123 @@
+import type { Embedder } from './embed/embedder.js';
+import type { ArticleInput } from './ingest/article.js';
+import type { Skipped } from './ingest/parse.js';
+import { hashInput, prepareArticle, type PreparedArticle } from './ingest/prepare.js';
+import type { Store } from './store/store.js';
+
+/** The articles read from one folder or file the user named. */
+export interface SyncSource {
+  /** The folder or file as named (resolved); a later sync of the same origin mirrors it. */
+  origin: string;
+  articles: ArticleInput[];
+  skipped: Skipped[];
+}
+
+export interface SyncSummary {
+  articles: number;
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+  /** Passages embedded in this run. */
+  embedded: number;
+  skipped: Skipped[];
+  seconds: number;
+}
+
+export interface SyncProgress {
+  articlesDone: number;
+  articlesTotal: number;
+  passagesDone: number;
+}
+
+interface SyncContext {
+  store: Store;
+  embedder: Embedder;
+  batchSize: number;
+}
+
+// Articles are embedded and committed in groups of about this many passages: large enough to
+// keep the model's batches full, small enough that a kill loses little work.
+const PASSAGES_PER_COMMIT = 256;
+
+/**
+ * Makes the index mirror the given sources: embeds new and changed articles (by input hash),
+ * leaves unchanged ones alone, and removes articles that came from the same origins but are no
+ * longer there. Articles of other origins are not touched. Each group of articles is committed
+ * in its own transaction, so a crash keeps every group committed before it.
+ */
+export async function syncArticles(context: SyncContext, sources: SyncSource[], onProgress?: (progress: SyncProgress) => void): Promise<SyncSummary> {
+  const started = performance.now();
+  const { store, embedder } = context;
+  const stored = store.articleVersions();
+  const summary: SyncSummary = { articles: 0, added: 0, updated: 0, removed: 0, unchanged: 0, embedded: 0, skipped: [], seconds: 0 };
+  const seen = new Set<string>();
+  const pending: { origin: string; input: ArticleInput; hash: string }[] = [];
+
+  for (const source of sources) {
+    summary.skipped.push(...source.skipped);
+    for (const input of source.articles) {
+      if (seen.has(input.id)) {
+        summary.skipped.push({ path: input.path ?? input.id, reason: `duplicate article id ${input.id}` });
+        continue;
+      }
+      seen.add(input.id);
+      const hash = hashInput(input);
+      if (stored.get(input.id)?.hash === hash) summary.unchanged++;
+      else pending.push({ origin: source.origin, input, hash });
+    }
+  }
+
+  const windows = { maxTokens: embedder.maxTokens, countTokens: (text: string) => embedder.countTokens(text) };
+  let group: { origin: string; prepared: PreparedArticle }[] = [];
+  let groupPassages = 0;
+  let done = 0;
+  const commitGroup = async () => {
+    const texts = group.flatMap(({ prepared }) => prepared.passages.map((passage) => passage.text));
+    const vectors = await embedder.embed(texts);
+    let next = 0;
+    store.writeArticles(
+      group.map(({ origin, prepared }) => ({
+        article: prepared.article,
+        hash: prepared.hash,
+        origin,
+        passages: prepared.passages.map((draft) => ({ draft, vector: vectors[next++] })),
+      })),
+    );
+    for (const { prepared } of group) {
+      if (stored.has(prepared.article.id)) summary.updated++;
+      else summary.added++;
+    }
+    summary.embedded += texts.length;
+    done += group.length;
+    onProgress?.({ articlesDone: done + summary.unchanged, articlesTotal: pending.length + summary.unchanged, passagesDone: summary.embedded });
+    group = [];
+    groupPassages = 0;
+  };
+
+  for (const { origin, input, hash } of pending) {
+    const prepared = { ...prepareArticle(input, windows), hash };
+    if (prepared.passages.length === 0) {
+      summary.skipped.push({ path: input.path ?? input.id, reason: 'no article text left after removing boilerplate' });
+      continue;
+    }
+    group.push({ origin, prepared });
+    groupPassages += prepared.passages.length;
+    if (groupPassages >= PASSAGES_PER_COMMIT) await commitGroup();
+  }
+  if (group.length > 0) await commitGroup();
+
+  const origins = new Set(sources.map((source) => source.origin));
+  // A file that could not be read this time keeps what was indexed from it before.
+  const unreadable = new Set(summary.skipped.map((skipped) => skipped.path.replace(/:\d+$|\[\d+\]$/, '')));
+  const gone = [...stored]
+    .filter(([id, { origin, path }]) => origin !== null && origins.has(origin) && !seen.has(id) && !(path && unreadable.has(path)))
+    .map(([id]) => id);
+  store.removeArticles(gone);
+  summary.removed = gone.length;
+  store.flush();
+
+  summary.articles = store.stats().articles;
+  summary.seconds = Math.round((performance.now() - started) / 10) / 100;
+  return summary;
+}
