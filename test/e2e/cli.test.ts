@@ -1,0 +1,151 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, SAMPLES } from '../helpers/fixtures.js';
+
+const BIN = join(ROOT, 'bin', 'newsq.js');
+const QUESTION = 'why does Egypt oppose a Rafah offensive';
+// Passages that give Egypt's reasons: refugees forced into Sinai, "liquidate" the cause, or the humanitarian toll.
+const EGYPT_REASONS = [/forced to flee across the border into its Sinai/, /would “liquidate” the Palestinian cause/, /like Egypt .* fear that ground operations in Rafah/];
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real CLI, as a user runs it, in a child process. */
+function newsq(args: string[], env: Record<string, string> = {}): Run {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('newsq CLI end to end, with the real model', () => {
+  let work: string;
+  let articles: string;
+  let index: string;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'newsq-e2e-'));
+    articles = join(work, 'articles');
+    index = join(work, 'index');
+    cpSync(SAMPLES, articles, { recursive: true });
+    writeFileSync(join(articles, 'empty.txt'), '');
+    writeFileSync(join(articles, 'photo.txt'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00, 0x00, 0x0d]));
+    writeFileSync(join(articles, 'feed.jsonl'), '{"id":"wire-1","title":"Wire","text":"Qatar hosted a new round of talks on Sunday.","source":"AFP","published":"2024-03-03"}\n{oops\n');
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('indexes a folder, reporting unreadable files and indexing the rest', () => {
+    const run = newsq(['index', articles, '--index-dir', index, '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(Object.keys(summary).sort()).toEqual(['added', 'articles', 'embedded', 'removed', 'seconds', 'skipped', 'unchanged', 'updated']);
+    expect(summary).toMatchObject({ articles: 6, added: 6, updated: 0, removed: 0, unchanged: 0 });
+    expect(summary.embedded).toBeGreaterThan(90);
+    expect(summary.skipped).toEqual([
+      { path: 'empty.txt', reason: 'empty file' },
+      { path: 'feed.jsonl:2', reason: expect.stringMatching(/^invalid JSON/) },
+      { path: 'photo.txt', reason: 'binary file (contains NUL bytes)' },
+    ]);
+  });
+
+  it('answers the Egypt question with a passage giving its reasons, with sources', () => {
+    const run = newsq(['query', QUESTION, '--index-dir', index, '--json', '--k', '5']);
+    expect(run.status, run.stderr).toBe(0);
+    const response = JSON.parse(run.stdout);
+    expect(response.query).toBe(QUESTION);
+    expect(response.results).toHaveLength(5);
+    const answer = response.results.find((result: { text: string }) => EGYPT_REASONS.some((pattern) => pattern.test(result.text)));
+    expect(answer, JSON.stringify(response.results.map((r: { text: string }) => r.text), null, 1)).toBeDefined();
+    expect(answer.article).toEqual({
+      id: expect.any(String),
+      title: expect.any(String),
+      source: 'The National',
+      published: expect.anything(),
+      path: expect.stringMatching(/\.txt$/),
+      url: null,
+    });
+    expect(Number.isInteger(answer.paragraph)).toBe(true);
+    for (const result of response.results) expect(result.text).not.toMatch(/^(Live updates|Powered by|Source link|Related Posts|\d+ of \d+)|Reuters$|Getty/);
+    // The same wire paragraph from two copies of one article is shown once.
+    expect(new Set(response.results.map((r: { text: string }) => r.text)).size).toBe(5);
+  });
+
+  it('prints a readable listing by default', () => {
+    const run = newsq(['query', QUESTION, '--index-dir', index, '--k', '2']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^1\. \[0\.\d{3}\] .+\n {3}The National · .*¶\d+\n/);
+    expect(run.stdout).toMatch(/2 passages in [\d.]+ ms\n$/);
+  });
+
+  it('embeds nothing when re-run on an unchanged folder, and removes an article whose file is gone', () => {
+    const again = JSON.parse(newsq(['index', articles, '--index-dir', index, '--json']).stdout);
+    expect(again).toMatchObject({ articles: 6, added: 0, updated: 0, removed: 0, unchanged: 6, embedded: 0 });
+
+    unlinkSync(join(articles, '004_9185147787dbf855.txt'));
+    writeFileSync(join(articles, 'feed.jsonl'), '{"id":"wire-1","title":"Wire","text":"Qatar hosted talks on Monday instead.","source":"AFP"}\n');
+    const after = JSON.parse(newsq(['index', articles, '--index-dir', index, '--json']).stdout);
+    expect(after).toMatchObject({ articles: 5, added: 0, updated: 1, removed: 1, unchanged: 4, embedded: 1 });
+    const stats = JSON.parse(newsq(['stats', '--index-dir', index, '--json']).stdout);
+    expect(stats).toMatchObject({ articles: 5, model: 'newsq/all-MiniLM-L6-v2', dimensions: 384 });
+    expect(stats.bytes).toBeGreaterThan(0);
+  });
+
+  it('prints an embedding that matches sentence-transformers', () => {
+    const run = newsq(['embed', 'This is an example sentence', '--dtype', 'fp32', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const output = JSON.parse(run.stdout);
+    expect(output).toMatchObject({ model: 'newsq/all-MiniLM-L6-v2', dtype: 'fp32', dimensions: 384 });
+    expect(output.vector).toHaveLength(384);
+    [0.0677, 0.0635, 0.0487, 0.0793, 0.0374, 0.0027].forEach((value, i) => expect(Math.abs(output.vector[i] - value)).toBeLessThanOrEqual(0.002));
+  });
+
+  it('prints usage and exits 2 for a wrong flag; one clear line for a missing index', () => {
+    const wrong = newsq(['query', QUESTION, '--colour']);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/Unknown option '--colour'[\s\S]*Usage: newsq query/);
+    const missing = newsq(['query', QUESTION, '--index-dir', join(work, 'nothing')]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe(`newsq query: no index in ${join(work, 'nothing')}: build one with newsq index <folder>\n`);
+    const unreadable = newsq(['index', join(work, 'no-such-folder'), '--index-dir', index]);
+    expect(unreadable.status).toBe(1);
+    expect(unreadable.stderr.trim().split('\n')).toHaveLength(1);
+    for (const command of ['index', 'query', 'serve', 'start', 'stats', 'embed']) {
+      const help = newsq([command, '--help']);
+      expect(help.status).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: newsq ${command}`));
+    }
+  });
+
+  it('serves the index over HTTP on 127.0.0.1', async () => {
+    const server = spawn(process.execPath, [BIN, 'serve', '--index-dir', index, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 60_000);
+        server.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+        server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+      });
+      const health = await (await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) })).json();
+      expect(health).toEqual({ status: 'ok', articles: 5, passages: expect.any(Number), model: 'newsq/all-MiniLM-L6-v2' });
+      const search = await fetch(`${url}/search?q=${encodeURIComponent(QUESTION)}&k=5`, { signal: AbortSignal.timeout(10_000) });
+      const body = (await search.json()) as { results: { text: string }[] };
+      expect(body.results.some((result) => EGYPT_REASONS.some((pattern) => pattern.test(result.text)))).toBe(true);
+      const bad = await fetch(`${url}/search?q=x&k=500`, { signal: AbortSignal.timeout(10_000) });
+      expect(bad.status).toBe(400);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+  });
+});

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import type { Engine } from '../../src/engine.js';
+import { createApp } from '../../src/server/app.js';
+import { sampleEngine } from '../helpers/engine.js';
+
+describe('HTTP API', () => {
+  let dir: string;
+  let engine: Engine;
+  let app: Hono;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'newsq-app-'));
+    engine = await sampleEngine(dir);
+    app = createApp(engine);
+  });
+  afterAll(() => {
+    engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const expectError = async (response: Response, status: number, code: string, message: RegExp) => {
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe(code);
+    expect(body.error.message).toMatch(message);
+    expect(JSON.stringify(body)).not.toMatch(/\n\s+at |\/work\/|node_modules/);
+  };
+
+  it('answers GET /search with the result shape, every article field present', async () => {
+    const response = await app.request('/search?q=Philadelphi+Corridor+Egypt&k=3');
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { query: string; tookMs: number; results: Record<string, unknown>[] };
+    expect(body.query).toBe('Philadelphi Corridor Egypt');
+    expect(typeof body.tookMs).toBe('number');
+    expect(body.results).toHaveLength(3);
+    body.results.forEach((result, i) => {
+      expect(Object.keys(result).sort()).toEqual(['article', 'paragraph', 'rank', 'score', 'text']);
+      expect(result.rank).toBe(i + 1);
+      expect(Object.keys(result.article as object).sort()).toEqual(['id', 'path', 'published', 'source', 'title', 'url']);
+    });
+    expect(body.results.map((r) => r.text).join(' ')).toMatch(/Philadelphi Corridor/);
+  });
+
+  it('answers POST /search with the same results as GET', async () => {
+    const get = (await (await app.request('/search?q=hostage+release&k=4')).json()) as { results: unknown[] };
+    const post = await app.request('/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'hostage release', k: 4 }) });
+    expect(post.status).toBe(200);
+    expect(((await post.json()) as { results: unknown[] }).results).toEqual(get.results);
+  });
+
+  it('uses the default k when none is given', async () => {
+    const body = (await (await app.request('/search?q=Cairo')).json()) as { results: unknown[] };
+    expect(body.results).toHaveLength(5);
+  });
+
+  it.each([
+    ['/search', 'q is required'],
+    ['/search?q=', 'q must not be empty'],
+    ['/search?q=%20%20', 'q must not be empty'],
+    ['/search?q=x&k=0', 'k must be an integer from 1 to 100'],
+    ['/search?q=x&k=101', 'k must be an integer from 1 to 100'],
+    ['/search?q=x&k=2.5', 'k must be an integer from 1 to 100'],
+    ['/search?q=x&k=abc', 'k must be an integer from 1 to 100'],
+    [`/search?q=${'a'.repeat(2001)}`, 'q must be at most 2000 characters'],
+  ])('rejects GET %s with 400 naming the field', async (path, message) => {
+    await expectError(await app.request(path), 400, 'bad_request', new RegExp(`^${message}`));
+  });
+
+  it.each([
+    ['{not json', /not valid JSON/],
+    ['[1,2]', /body must be a JSON object/],
+    ['"text"', /body must be a JSON object/],
+    ['{}', /^query is required/],
+    ['{"query": 5}', /^query must be a string/],
+    ['{"query": ["a"]}', /^query must be a string/],
+    ['{"query": "x", "k": "5"}', /^k must be an integer/],
+    ['{"query": "x", "k": 0}', /^k must be an integer/],
+    ['{"query": "x", "k": 1.5}', /^k must be an integer/],
+  ])('rejects POST body %s with 400 naming the field', async (body, message) => {
+    await expectError(await app.request('/search', { method: 'POST', body, headers: { 'content-type': 'application/json' } }), 400, 'bad_request', message);
+  });
+
+  it('rejects a body over 64 KiB with 413', async () => {
+    const body = JSON.stringify({ query: 'x', padding: 'a'.repeat(70 * 1024) });
+    await expectError(await app.request('/search', { method: 'POST', body, headers: { 'content-type': 'application/json' } }), 413, 'payload_too_large', /64 KiB/);
+  });
+
+  it('returns an article with its paragraphs, and a JSON 404 for an unknown one', async () => {
+    const response = await app.request('/articles/004_9185147787dbf855.txt');
+    expect(response.status).toBe(200);
+    const article = (await response.json()) as { title: string; source: string; paragraphs: string[] };
+    expect(article.title).toBe('Mediators meet in Cairo in effort to resolve gaps on Gaza truce proposal');
+    expect(article.source).toBe('Reuters');
+    expect(article.paragraphs).toHaveLength(10);
+    await expectError(await app.request('/articles/..%2F..%2Fetc%2Fpasswd'), 404, 'not_found', /no article with id/);
+  });
+
+  it('reports health with counts and the model', async () => {
+    const response = await app.request('/health');
+    expect(await response.json()).toEqual({ status: 'ok', articles: 5, passages: 96, model: 'fake/bag-of-words' });
+  });
+
+  it('answers unknown routes and methods with a JSON 404', async () => {
+    await expectError(await app.request('/nope'), 404, 'not_found', /no route GET \/nope/);
+    await expectError(await app.request('/health', { method: 'DELETE' }), 404, 'not_found', /no route DELETE/);
+  });
+});

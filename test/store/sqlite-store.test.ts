@@ -1,0 +1,85 @@
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FORMAT_VERSION, type IndexIdentity } from '../../src/store/manifest.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { createFakeEmbedder } from '../helpers/fake-embedder.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { articleWrite, storeContract } from './store.contract.js';
+
+const identity: IndexIdentity = { formatVersion: FORMAT_VERSION, model: 'fake/bag-of-words', dtype: 'fp32', dimensions: 32, chunkerVersion: 1 };
+const hnsw = { m: 16, efConstruction: 100, efSearch: 50 };
+const open = (dir: string, notices: string[] = []) => openSqliteStore({ dir, identity, hnsw, writable: true, onNotice: (m) => notices.push(m) })!;
+
+storeContract('SQLite + HNSW', open);
+
+describe('SQLite store files', () => {
+  const graphFiles = (dir: string) => readdirSync(dir).filter((file) => file.startsWith('vectors-'));
+
+  it('writes a manifest, the database and one HNSW file named after the generation', async () => {
+    const dir = tempDir();
+    const store = open(dir);
+    store.writeArticles([await articleWrite('a', ['Text.'])]);
+    store.close();
+    expect(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))).toMatchObject(identity);
+    expect(existsSync(join(dir, 'newsq.sqlite'))).toBe(true);
+    expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
+  });
+
+  it.each([
+    ['missing', (file: string) => rmSync(file)],
+    ['truncated', (file: string) => writeFileSync(file, readFileSync(file).subarray(0, 100))],
+  ])('rebuilds the HNSW graph from SQLite when its file is %s', async (_, damage) => {
+    const dir = tempDir();
+    const store = open(dir);
+    store.writeArticles([await articleWrite('a', ['Egypt and the Rafah crossing.', 'Something else entirely.'])]);
+    store.close();
+    damage(join(dir, graphFiles(dir)[0]));
+    const notices: string[] = [];
+    const reopened = open(dir, notices);
+    const [vector] = await createFakeEmbedder(32).embed(['Egypt Rafah crossing']);
+    expect(reopened.passages(reopened.nearest(vector, 1).map((h) => h.id))[0].text).toBe('Egypt and the Rafah crossing.');
+    expect(notices).toEqual(['rebuilding the vector index from 2 stored passages']);
+    reopened.close();
+    expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
+  });
+
+  it('treats an HNSW file of another generation as stale', async () => {
+    const dir = tempDir();
+    const store = open(dir);
+    store.writeArticles([await articleWrite('a', ['First article.'])]);
+    store.close();
+    const stale = readFileSync(join(dir, 'vectors-1.hnsw'));
+    const second = open(dir);
+    second.writeArticles([await articleWrite('b', ['Second article.'])]);
+    second.close();
+    // Put the old graph back under the new generation's name, as a crash between commit and save would leave it.
+    rmSync(join(dir, 'vectors-2.hnsw'));
+    writeFileSync(join(dir, 'vectors-1.hnsw'), stale);
+    const notices: string[] = [];
+    const reopened = open(dir, notices);
+    expect(reopened.nearest(new Float32Array(32).fill(0.1), 10)).toHaveLength(2);
+    expect(notices).toHaveLength(1);
+    reopened.close();
+  });
+
+  it('refuses an index built with another model, naming the difference and the fix', async () => {
+    const dir = tempDir();
+    open(dir).close();
+    const other = { ...identity, model: 'other/model', dimensions: 384 };
+    expect(() => openSqliteStore({ dir, identity: other, hnsw, writable: true })).toThrow(
+      /model is "fake\/bag-of-words" in the index but "other\/model" now; dimensions is 32 in the index but 384 now\. Rebuild it with: newsq index <folder> --rebuild/,
+    );
+  });
+
+  it('starts empty with reset, and readers see no index where there is none', async () => {
+    const dir = tempDir();
+    expect(openSqliteStore({ dir: join(dir, 'none'), identity, hnsw, writable: false })).toBeNull();
+    const store = open(dir);
+    store.writeArticles([await articleWrite('a', ['Text.'])]);
+    store.close();
+    const reset = openSqliteStore({ dir, identity: { ...identity, dimensions: 32 }, hnsw, writable: true, reset: true })!;
+    expect(reset.stats()).toMatchObject({ articles: 0, passages: 0 });
+    reset.close();
+  });
+});
