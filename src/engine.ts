@@ -85,7 +85,7 @@ function engineOver(config: Config, embedder: Embedder, store: Store): Engine {
       const { hash: _hash, ...article } = stored;
       return article;
     },
-    stats: () => ({ ...store.stats(), model: store.manifest.model, dimensions: store.manifest.dimensions }),
+    stats: () => statsOf(store),
     close: () => store.close(),
   };
 }
@@ -95,10 +95,15 @@ export function inspectIndex(config: Config): IndexStats {
   const store = openSqliteStore({ dir: config.indexDir, identity: null, hnsw: config.hnsw, writable: false });
   if (!store) throw noIndex(config.indexDir);
   try {
-    return { ...store.stats(), model: store.manifest.model, dimensions: store.manifest.dimensions };
+    return statsOf(store);
   } finally {
     store.close();
   }
+}
+
+function statsOf(store: Store): IndexStats {
+  const { articles, passages, bytes } = store.stats();
+  return { articles, passages, model: store.manifest.model, dimensions: store.manifest.dimensions, bytes };
 }
 
 function noIndex(dir: string): NewsqError {

@@ -23,8 +23,8 @@ export async function runStart(argv: string[], context: CliContext): Promise<num
   const embedder = await loadEmbedder(config);
   const summary = await indexFolders([SAMPLE_ARTICLES], config, context, { rebuild: Boolean(values.rebuild), quiet: true, embedder });
   context.stdout.write(
-    `index ${config.indexDir}: ${summary.articles} sample articles (${summary.added} added, ${summary.updated} updated, ` +
-      `${summary.unchanged} unchanged, ${summary.embedded} passages embedded)\n`,
+    `sample articles in ${config.indexDir}: ${summary.articles} (${summary.added} added, ${summary.updated} updated, ` +
+      `${summary.unchanged} unchanged; ${summary.embedded} passages embedded)\n`,
   );
   for (const { path, reason } of summary.skipped) context.stdout.write(`skipped ${path}: ${reason}\n`);
   const engine = await createEngine(config, { writable: false, embedder, onNotice: (message) => context.logger.info(message) });
