@@ -121,31 +121,52 @@ describe('newsq CLI end to end, with the real model', () => {
   });
 
   it('serves the index over HTTP on 127.0.0.1', async () => {
-    const server = spawn(process.execPath, [BIN, 'serve', '--index-dir', index, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let output = '';
-        const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 60_000);
-        server.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-          if (match) {
-            clearTimeout(timer);
-            resolve(match[1]);
-          }
-        });
-        server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-      });
-      const health = await (await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) })).json();
+    await withServer(['serve', '--index-dir', index, '--port', '0'], {}, async (url) => {
+      const health = await getJson(`${url}/health`);
       expect(health).toEqual({ status: 'ok', articles: 5, passages: expect.any(Number), model: 'newsq/all-MiniLM-L6-v2' });
-      const search = await fetch(`${url}/search?q=${encodeURIComponent(QUESTION)}&k=5`, { signal: AbortSignal.timeout(10_000) });
-      const body = (await search.json()) as { results: { text: string }[] };
+      const body = (await getJson(`${url}/search?q=${encodeURIComponent(QUESTION)}&k=5`)) as { results: { text: string }[] };
       expect(body.results.some((result) => EGYPT_REASONS.some((pattern) => pattern.test(result.text)))).toBe(true);
       const bad = await fetch(`${url}/search?q=x&k=500`, { signal: AbortSignal.timeout(10_000) });
       expect(bad.status).toBe(400);
-    } finally {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server.once('exit', resolve));
-    }
+    });
+  });
+
+  it('start indexes the bundled samples and serves them on PORT', async () => {
+    const startIndex = join(work, 'start-index');
+    await withServer(['start'], { PORT: '0', NEWSQ_INDEX_DIR: startIndex }, async (url, output) => {
+      expect(output).toMatch(/^sample articles in .*start-index: 5 \(5 added, 0 updated, 0 unchanged; \d+ passages embedded\)\n/);
+      const body = (await getJson(`${url}/search?q=${encodeURIComponent(QUESTION)}`)) as { results: { article: { path: string } }[] };
+      expect(body.results).toHaveLength(5);
+      expect(body.results[0].article.path).toMatch(/^00\d_[0-9a-f]{16}\.txt$/);
+    });
   });
 });
+
+async function getJson(url: string): Promise<unknown> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  return response.json();
+}
+
+/** Runs a serving command, waits for its URL, runs `check`, and always stops the server. */
+async function withServer(args: string[], env: Record<string, string>, check: (url: string, output: string) => Promise<void>): Promise<void> {
+  const server = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let output = '';
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 90_000);
+      server.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+    });
+    await check(url, output);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
