@@ -24,6 +24,17 @@ export const configSchema = z.object({
       efSearch: z.number().int().min(10).max(2000).default(64),
     })
     .prefault({}),
+  search: z
+    .object({
+      mode: z.enum(['hybrid', 'dense', 'lexical']).default('hybrid'),
+      fusion: z.enum(['score', 'rrf']).default('score'),
+      denseWeight: z.number().min(0).max(1).default(0.6),
+      rrfK: z.number().min(0).default(60),
+      candidates: z.number().int().min(1).max(10_000).default(100),
+      contextWeight: z.number().min(0).max(1).default(0),
+      titleWeight: z.number().min(0).default(0.5),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

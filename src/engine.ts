@@ -4,10 +4,11 @@ import { createTransformersEmbedder } from './embed/transformers-embedder.js';
 import { NewsqError } from './errors.js';
 import type { Article } from './ingest/article.js';
 import { CHUNKER_VERSION } from './ingest/split.js';
+import { rankPassages, type RankedPassage, type RankSettings, type SearchMode } from './search/rank.js';
 import { searchPassages, type SearchResponse } from './search/search.js';
 import { FORMAT_VERSION, type IndexIdentity } from './store/manifest.js';
 import { openSqliteStore } from './store/sqlite-store.js';
-import type { Store } from './store/store.js';
+import type { PassageFilter, Store } from './store/store.js';
 import { syncArticles, type SyncProgress, type SyncSource, type SyncSummary } from './sync.js';
 
 /** Size of the index, as `newsq stats` and `/health` report it. */
@@ -24,7 +25,9 @@ export interface Engine {
   readonly config: Config;
   readonly embedder: Embedder;
   sync(sources: SyncSource[], onProgress?: (progress: SyncProgress) => void): Promise<SyncSummary>;
-  search(query: string, k?: number): Promise<SearchResponse>;
+  search(request: { query: string; k?: number; mode?: SearchMode; filter?: PassageFilter }): Promise<SearchResponse>;
+  /** Every candidate passage ranked for a question, best first (evaluation, diagnostics). */
+  rank(query: string, mode: SearchMode, settings?: Partial<RankSettings>): Promise<RankedPassage[]>;
   article(id: string): Article | null;
   stats(): IndexStats;
   close(): void;
@@ -66,6 +69,7 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
     identity,
     hnsw: config.hnsw,
     writable: options.writable,
+    titleWeight: config.search.titleWeight,
     reset: options.rebuild ?? false,
     onNotice: options.onNotice,
   });
@@ -74,11 +78,15 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
 }
 
 function engineOver(config: Config, embedder: Embedder, store: Store): Engine {
+  const { fusion, denseWeight, rrfK, candidates, contextWeight } = config.search;
+  const rankSettings: RankSettings = { fusion: { method: fusion, denseWeight, rrfK }, candidates, contextWeight };
   return {
     config,
     embedder,
     sync: (sources, onProgress) => syncArticles({ store, embedder, batchSize: config.batchSize }, sources, onProgress),
-    search: (query, k) => searchPassages(embedder, store, query, k ?? config.defaultK),
+    search: (request) =>
+      searchPassages(embedder, store, { query: request.query, k: request.k ?? config.defaultK, mode: request.mode ?? config.search.mode, filter: request.filter }, rankSettings),
+    rank: (query, mode, settings) => rankPassages(embedder, store, query, { mode, settings: { ...rankSettings, ...settings } }),
     article(id) {
       const stored = store.getArticle(id);
       if (!stored) return null;

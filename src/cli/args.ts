@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { NewsqError } from '../errors.js';
+import { isIsoDate } from '../ingest/dates.js';
 
 /** A command's flags, as `node:util` parseArgs takes them, plus its usage text. */
 export interface CommandSpec {
@@ -49,4 +50,11 @@ export function integerFlag(value: string | boolean | undefined, name: string, u
 function describeCount({ min, max }: { min: number; max: number }): string {
   if (min === max) return `${min} argument${min === 1 ? '' : 's'}`;
   return max === Infinity ? `at least ${min} argument${min === 1 ? '' : 's'}` : `${min} to ${max} arguments`;
+}
+
+/** Reads a `YYYY-MM-DD` date flag, or undefined when absent. */
+export function dateFlag(value: string | boolean | undefined, name: string, usage: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !isIsoDate(value)) throw new UsageError(`--${name} must be a date, YYYY-MM-DD`, usage);
+  return value;
 }

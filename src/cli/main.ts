@@ -1,6 +1,7 @@
 import { errorCodes, isNewsqError } from '../errors.js';
 import { UsageError } from './args.js';
 import { runEmbed } from './commands/embed.js';
+import { runEval } from './commands/eval.js';
 import { runIndex } from './commands/index-articles.js';
 import { runQuery } from './commands/query.js';
 import { runServe } from './commands/serve.js';
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, (argv: string[], context: CliContext) => number |
   start: runStart,
   stats: runStats,
   embed: runEmbed,
+  eval: runEval,
 };
 
 const USAGE = `Usage: newsq <command> [options]
@@ -26,6 +28,7 @@ Commands:
   start                      index the bundled sample articles and serve them
   stats                      print the size of the index
   embed "<text>"             print the embedding of a text
+  eval <collection-dir>      measure retrieval quality on a BEIR-style test collection
 
 Run newsq <command> --help for a command's options.`;
 

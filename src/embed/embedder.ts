@@ -25,3 +25,10 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   }
   return dot / Math.sqrt(normA * normB);
 }
+
+/** Dot product: the cosine similarity of two unit vectors. */
+export function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
+}

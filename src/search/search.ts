@@ -1,5 +1,8 @@
 import type { Embedder } from '../embed/embedder.js';
-import type { ArticleSummary, Store, StoredPassage } from '../store/store.js';
+import type { ArticleSummary, PassageFilter, Store, StoredPassage } from '../store/store.js';
+import { findAnswers } from './answer.js';
+import { collapseDuplicates } from './collapse.js';
+import { rankPassages, type RankSettings, type SearchMode } from './rank.js';
 
 /** One passage that answers a query, with the article it comes from. */
 export interface SearchResult {
@@ -8,49 +11,56 @@ export interface SearchResult {
   text: string;
   /** 0-based index of the passage's paragraph in its article. */
   paragraph: number;
+  /** The sentence of `text` that best answers the query, at `text.slice(answerStart, answerEnd)`. */
+  answer: string;
+  answerStart: number;
+  answerEnd: number;
   article: ArticleSummary;
+  /** Other articles that carry the same passage (copies of the same wire story). */
+  alsoIn: ArticleSummary[];
 }
 
 export interface SearchResponse {
   query: string;
+  mode: SearchMode;
   tookMs: number;
   results: SearchResult[];
 }
 
-// Extra candidates fetched so that results still number k after repeats are collapsed.
-const OVERFETCH = 3;
-
-/**
- * Dense retrieval: embeds the query, takes the nearest passages from the vector index, and
- * returns each distinct passage text once (news repeats wire copy across articles), best first.
- */
-export async function searchPassages(embedder: Embedder, store: Store, query: string, k: number): Promise<SearchResponse> {
-  const started = performance.now();
-  const [vector] = await embedder.embed([query]);
-  const hits = store.nearest(vector, k * OVERFETCH);
-  const scores = new Map(hits.map((hit) => [hit.id, hit.score]));
-  const passages = store.passages(hits.map((hit) => hit.id));
-  const results = distinct(passages)
-    .slice(0, k)
-    .map((passage, index) => ({
-      rank: index + 1,
-      score: round(scores.get(passage.id)!),
-      text: passage.text,
-      paragraph: passage.paragraph,
-      article: passage.article,
-    }));
-  return { query, tookMs: round(performance.now() - started, 1), results };
+export interface SearchRequest {
+  query: string;
+  k: number;
+  mode: SearchMode;
+  filter?: PassageFilter;
 }
 
-/** Keeps the first of passages whose text is the same but for case, spacing and quote marks. */
-export function distinct(passages: StoredPassage[]): StoredPassage[] {
-  const seen = new Set<string>();
-  return passages.filter((passage) => {
-    const key = passage.text.toLowerCase().replace(/[“”„"]/g, '"').replace(/[‘’']/g, "'").replace(/\s+/g, ' ').trim();
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+/**
+ * Answers a question with the `k` best passages: ranked, copies of one text collapsed into one
+ * result, and each result's best-answering sentence marked.
+ */
+export async function searchPassages(embedder: Embedder, store: Store, request: SearchRequest, settings: RankSettings): Promise<SearchResponse> {
+  const started = performance.now();
+  // Embedded even in lexical mode: the answer sentence is chosen by meaning.
+  const [queryVector] = await embedder.embed([request.query]);
+  const ranked = await rankPassages(embedder, store, request.query, { mode: request.mode, filter: request.filter, settings, queryVector });
+  const top = collapseDuplicates(ranked, isMoreComplete).slice(0, request.k);
+  const answers = await findAnswers(embedder, queryVector, top.map(({ passage }) => passage.text));
+  const results = top.map(({ passage, score, alsoIn }, i) => ({
+    rank: i + 1,
+    score: round(score),
+    text: passage.text,
+    paragraph: passage.paragraph,
+    ...answers[i],
+    article: passage.article,
+    alsoIn,
+  }));
+  return { query: request.query, mode: request.mode, tookMs: round(performance.now() - started, 1), results };
+}
+
+/** The copy from the article with more paragraphs wins; between equals, the later one. */
+function isMoreComplete(a: StoredPassage, b: StoredPassage): boolean {
+  if (a.articleParagraphs !== b.articleParagraphs) return a.articleParagraphs > b.articleParagraphs;
+  return (a.article.published ?? '') > (b.article.published ?? '');
 }
 
 function round(value: number, digits = 4): number {

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { Engine } from '../engine.js';
 import { errorCodes, isNewsqError, NewsqError, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
+import type { SearchMode } from '../search/rank.js';
 import { MAX_BODY_BYTES, searchBodySchema, searchParamsSchema } from './schemas.js';
 
 /**
@@ -21,8 +22,8 @@ export function createApp(engine: Engine, logger: Logger = silentLogger): Hono {
   });
 
   app.get('/search', async (c) => {
-    const { q, k } = validate(searchParamsSchema, c.req.query());
-    return c.json(await engine.search(q, k));
+    const { q, ...options } = validate(searchParamsSchema, c.req.query());
+    return c.json(await engine.search(toSearchRequest(q, options)));
   });
 
   app.post(
@@ -34,8 +35,8 @@ export function createApp(engine: Engine, logger: Logger = silentLogger): Hono {
       },
     }),
     async (c) => {
-      const { query, k } = validate(searchBodySchema, await readJson(c));
-      return c.json(await engine.search(query, k));
+      const { query, ...options } = validate(searchBodySchema, await readJson(c));
+      return c.json(await engine.search(toSearchRequest(query, options)));
     },
   );
 
@@ -57,6 +58,11 @@ export function createApp(engine: Engine, logger: Logger = silentLogger): Hono {
   });
 
   return app;
+}
+
+function toSearchRequest(query: string, options: { k?: number; mode?: SearchMode; source?: string; from?: string; to?: string }) {
+  const { k, mode, source, from, to } = options;
+  return { query, k, mode, filter: { source, from, to } };
 }
 
 function errorBody(code: ErrorCode, message: string) {

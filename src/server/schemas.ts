@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIsoDate } from '../ingest/dates.js';
 
 /** Longest question accepted, in characters: longer input is not a question. */
 export const MAX_QUERY_CHARS = 2000;
@@ -17,8 +18,18 @@ const k = z
   .min(1, 'must be an integer from 1 to 100')
   .max(100, 'must be an integer from 1 to 100');
 
+const mode = z.enum(['hybrid', 'dense', 'lexical'], { error: 'must be one of hybrid, dense, lexical' });
+const date = z
+  .string({ error: 'must be a date, YYYY-MM-DD' })
+  .refine(isIsoDate, 'must be a date, YYYY-MM-DD');
+const source = z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+/** Filters and mode, the same in the query string and the body. */
+const searchOptions = { mode: mode.optional(), source: source.optional(), from: date.optional(), to: date.optional() };
+
 /** `GET /search` query parameters: `k` arrives as text and must be a plain integer. */
 export const searchParamsSchema = z.object({
+  ...searchOptions,
   q: query,
   k: z
     .string()
@@ -29,4 +40,4 @@ export const searchParamsSchema = z.object({
 });
 
 /** `POST /search` body. */
-export const searchBodySchema = z.object({ query, k: k.optional() }, { error: 'the body must be a JSON object' });
+export const searchBodySchema = z.object({ query, k: k.optional(), ...searchOptions }, { error: 'the body must be a JSON object' });

@@ -1,10 +1,13 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { dot } from '../embed/embedder.js';
 import type { Article } from '../ingest/article.js';
+import { createSchema } from './sqlite-schema.js';
 import { assertCompatible, readManifest, writeManifest, type IndexIdentity } from './manifest.js';
-import type { ArticleSummary, ArticleWrite, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
-import { VectorIndex, type HnswSettings } from './vector-index.js';
+import { toMatchExpression } from './lexical-query.js';
+import type { ArticleSummary, ArticleWrite, PassageFilter, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
+import { VectorIndex, type HnswSettings, type VectorHit } from './vector-index.js';
 
 const DATABASE_FILE = 'newsq.sqlite';
 // The HNSW file is named after the database generation it mirrors: a file of another generation
@@ -24,8 +27,21 @@ export interface SqliteStoreOptions {
   writable: boolean;
   /** Discard the folder's index and start empty (`--rebuild`). */
   reset?: boolean;
+  /** Weight of title words against passage words in BM25. */
+  titleWeight?: number;
   /** Told about slow repairs, such as rebuilding the HNSW graph. */
   onNotice?: (message: string) => void;
+}
+
+type FilterParams = { source: string | null; from: string | null; to: string | null };
+const FILTER_SQL = `(@source IS NULL OR a.source = @source COLLATE NOCASE)
+  AND (@from IS NULL OR a.published >= @from) AND (@to IS NULL OR a.published <= @to)`;
+const EXACT_SEARCH_LIMIT = 20_000;
+/** How much a title word counts against a passage word in BM25 (chosen by `newsq eval`). */
+const DEFAULT_TITLE_WEIGHT = 0.5;
+
+function filterParams(filter: PassageFilter | undefined): FilterParams {
+  return { source: filter?.source ?? null, from: filter?.from ?? null, to: filter?.to ?? null };
 }
 
 interface ArticleRow {
@@ -58,20 +74,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS articles (
-      id TEXT PRIMARY KEY, title TEXT, source TEXT, published TEXT, path TEXT, url TEXT,
-      hash TEXT NOT NULL, origin TEXT, paragraphs TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS passages (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-      paragraph INTEGER NOT NULL, window_index INTEGER NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS passages_by_article ON passages(article_id);
-    INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0');
-  `);
+  createSchema(db);
 
   const statements = {
     generation: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'generation'"),
@@ -83,14 +86,26 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
       'INSERT INTO articles (id, title, source, published, path, url, hash, origin, paragraphs) VALUES (@id, @title, @source, @published, @path, @url, @hash, @origin, @paragraphs)',
     ),
     insertPassage: db.prepare('INSERT INTO passages (article_id, paragraph, window_index, text, vector) VALUES (?, ?, ?, ?, ?)'),
+    insertWords: db.prepare('INSERT INTO passages_fts (rowid, text, title) VALUES (?, ?, ?)'),
     article: db.prepare<[string], ArticleRow & { hash: string; paragraphs: string }>('SELECT * FROM articles WHERE id = ?'),
-    passage: db.prepare<[number], { id: number; paragraph: number; window_index: number; text: string } & { [K in keyof ArticleRow as `a_${K}`]: ArticleRow[K] }>(`
-      SELECT p.id, p.paragraph, p.window_index, p.text,
+    passage: db.prepare<[number], PassageRow>(`
+      SELECT p.id, p.paragraph, p.window_index, p.text, p.vector, json_array_length(a.paragraphs) AS article_paragraphs,
              a.id AS a_id, a.title AS a_title, a.source AS a_source, a.published AS a_published, a.path AS a_path, a.url AS a_url
       FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id = ?`),
     countArticles: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM articles'),
     countPassages: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM passages'),
     allVectors: db.prepare<[], { id: number; vector: Buffer }>('SELECT id, vector FROM passages'),
+    vectorsOf: db.prepare<[string], { id: number; vector: Buffer }>('SELECT id, vector FROM passages WHERE id IN (SELECT value FROM json_each(?))'),
+    filtered: db.prepare<[FilterParams], { id: number }>(`
+      SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE ${FILTER_SQL}`),
+    lexical: db.prepare<[FilterParams & { match: string; k: number; titleWeight: number }], { id: number; score: number }>(`
+      SELECT f.rowid AS id, -bm25(passages_fts, 1.0, @titleWeight) AS score
+      FROM passages_fts f JOIN passages p ON p.id = f.rowid JOIN articles a ON a.id = p.article_id
+      WHERE passages_fts MATCH @match AND ${FILTER_SQL}
+      ORDER BY score DESC LIMIT @k`),
+    lexicalOf: db.prepare<[{ match: string; ids: string; titleWeight: number }], { id: number; score: number }>(`
+      SELECT rowid AS id, -bm25(passages_fts, 1.0, @titleWeight) AS score FROM passages_fts
+      WHERE passages_fts MATCH @match AND rowid IN (SELECT value FROM json_each(@ids))`),
   };
   const generation = () => Number(statements.generation.get()!.value);
   const countPassages = () => statements.countPassages.get()!.n;
@@ -151,6 +166,15 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
     dirty = true;
   };
 
+  const allowedIds = (filter: PassageFilter | undefined): Set<number> | null => {
+    if (!filter || (!filter.source && !filter.from && !filter.to)) return null;
+    return new Set(statements.filtered.all(filterParams(filter)).map((row) => row.id));
+  };
+  const exactNearest = (vector: Float32Array, ids: number[], k: number): VectorHit[] => {
+    const hits = statements.vectorsOf.all(JSON.stringify(ids)).map((row) => ({ id: row.id, score: dot(vector, toVector(row.vector)) }));
+    return hits.sort((a, b) => b.score - a.score).slice(0, k);
+  };
+
   return {
     manifest,
     articleVersions() {
@@ -164,7 +188,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
           statements.insertArticle.run({ ...summaryOf(article), hash, origin, paragraphs: JSON.stringify(article.paragraphs) });
           for (const { draft, vector } of passages) {
             const result = statements.insertPassage.run(article.id, draft.paragraph, draft.window, draft.text, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
-            added.push({ id: Number(result.lastInsertRowid), vector });
+            const id = Number(result.lastInsertRowid);
+            statements.insertWords.run(id, draft.text, article.title);
+            added.push({ id, vector });
           }
         }
       });
@@ -178,8 +204,23 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
       if (!row) return null;
       return { ...summaryOf(row), hash: row.hash, paragraphs: JSON.parse(row.paragraphs) as string[] };
     },
-    nearest(vector, k) {
-      return graph().search(vector, k);
+    nearest(vector, k, filter) {
+      const allowed = allowedIds(filter);
+      if (!allowed) return graph().search(vector, k);
+      // A narrow filter leaves few passages: scoring them all is exact and cheaper than the graph.
+      if (allowed.size <= EXACT_SEARCH_LIMIT) return exactNearest(vector, [...allowed], k);
+      return graph().search(vector, k, (id) => allowed.has(id));
+    },
+    lexical(question, k, filter) {
+      const match = toMatchExpression(question);
+      if (!match) return [];
+      return statements.lexical.all({ ...filterParams(filter), match, k, titleWeight: options.titleWeight ?? DEFAULT_TITLE_WEIGHT });
+    },
+    lexicalScores(question, ids) {
+      const match = toMatchExpression(question);
+      if (!match || ids.length === 0) return new Map();
+      const rows = statements.lexicalOf.all({ match, ids: JSON.stringify(ids), titleWeight: options.titleWeight ?? DEFAULT_TITLE_WEIGHT });
+      return new Map(rows.map((row) => [row.id, row.score]));
     },
     passages(ids: number[]): StoredPassage[] {
       const found: StoredPassage[] = [];
@@ -187,7 +228,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
         const row = statements.passage.get(id);
         if (!row) continue;
         const article: ArticleSummary = { id: row.a_id, title: row.a_title, source: row.a_source, published: row.a_published, path: row.a_path, url: row.a_url };
-        found.push({ id: row.id, paragraph: row.paragraph, window: row.window_index, text: row.text, article });
+        found.push({ id: row.id, paragraph: row.paragraph, window: row.window_index, text: row.text, vector: toVector(row.vector), article, articleParagraphs: row.article_paragraphs });
       }
       return found;
     },
@@ -219,6 +260,10 @@ function loadGraph(dir: string, generation: number, dimensions: number, settings
     return null;
   }
 }
+
+type PassageRow = { id: number; paragraph: number; window_index: number; text: string; vector: Buffer; article_paragraphs: number } & {
+  [K in keyof ArticleRow as `a_${K}`]: ArticleRow[K];
+};
 
 function summaryOf(article: ArticleSummary | Article): ArticleSummary {
   const { id, title, source, published, path, url } = article;

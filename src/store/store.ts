@@ -9,13 +9,32 @@ export interface StoredArticle extends Article {
 /** The article fields a search result carries. */
 export type ArticleSummary = Omit<Article, 'paragraphs'>;
 
-/** A stored passage with the article it belongs to. */
+/** A stored passage with its vector and the article it belongs to. */
 export interface StoredPassage {
   id: number;
   paragraph: number;
   window: number;
   text: string;
+  vector: Float32Array;
   article: ArticleSummary;
+  /** How many paragraphs the passage's article has: how complete a copy it is. */
+  articleParagraphs: number;
+}
+
+/** Restricts retrieval to articles of one outlet and/or a range of publication dates (inclusive). */
+export interface PassageFilter {
+  /** Outlet name, compared without regard to case. */
+  source?: string;
+  /** Earliest `published` date, `YYYY-MM-DD`. */
+  from?: string;
+  /** Latest `published` date, `YYYY-MM-DD`. */
+  to?: string;
+}
+
+/** A retrieval hit: passage id and score (higher is better). */
+export interface Hit {
+  id: number;
+  score: number;
 }
 
 /** One article to write: its cleaned form, its input hash, and each passage with its vector. */
@@ -49,7 +68,11 @@ export interface Store {
   removeArticles(ids: string[]): void;
   getArticle(id: string): StoredArticle | null;
   /** The `k` passages nearest to a unit query vector, best first, with cosine similarity. */
-  nearest(vector: Float32Array, k: number): { id: number; score: number }[];
+  nearest(vector: Float32Array, k: number, filter?: PassageFilter): Hit[];
+  /** The `k` passages best matching a question's words by BM25 (positive, higher is better). */
+  lexical(question: string, k: number, filter?: PassageFilter): Hit[];
+  /** BM25 scores of the given passages for a question; passages without a matching word are absent. */
+  lexicalScores(question: string, ids: number[]): Map<number, number>;
   /** Passages by id, in the order asked; unknown ids are left out. */
   passages(ids: number[]): StoredPassage[];
   stats(): StoreStats;

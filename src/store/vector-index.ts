@@ -70,12 +70,12 @@ export class VectorIndex {
     this.deleted++;
   }
 
-  /** The `k` nearest live vectors, most similar first. */
-  search(vector: Float32Array, k: number): VectorHit[] {
+  /** The `k` nearest live vectors (that pass `filter`, when given), most similar first. */
+  search(vector: Float32Array, k: number, filter?: (id: number) => boolean): VectorHit[] {
     const count = Math.min(k, this.live);
     if (count <= 0) return [];
     this.graph.setEf(Math.max(this.settings.efSearch, count));
-    const { neighbors, distances } = this.graph.searchKnn(Array.from(vector), count);
+    const { neighbors, distances } = this.graph.searchKnn(Array.from(vector), count, filter);
     return neighbors.map((id, i) => ({ id, score: 1 - distances[i] }));
   }
 

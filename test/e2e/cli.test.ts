@@ -77,8 +77,15 @@ describe('newsq CLI end to end, with the real model', () => {
   it('prints a readable listing by default', () => {
     const run = newsq(['query', QUESTION, '--index-dir', index, '--k', '2']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^1\. \[0\.\d{3}\] .+\n {3}The National · .*¶\d+\n/);
-    expect(run.stdout).toMatch(/2 passages in [\d.]+ ms\n$/);
+    expect(run.stdout).toMatch(/^1\. \[\d\.\d{3}\] .+\n {3}The National · .*¶\d+\n/);
+    expect(run.stdout).toMatch(/2 passages in [\d.]+ ms \(hybrid\)\n$/);
+    expect(run.stdout).not.toMatch(/\u001b\[/); // no color codes when not writing to a terminal
+    const filtered = JSON.parse(newsq(['query', 'Egypt', '--index-dir', index, '--json', '--k', '20', '--source', 'reuters', '--mode', 'lexical']).stdout);
+    expect(filtered.mode).toBe('lexical');
+    expect(filtered.results.every((r: { article: { source: string } }) => r.article.source === 'Reuters')).toBe(true);
+    const badDate = newsq(['query', 'Egypt', '--index-dir', index, '--from', '2024-13-01']);
+    expect(badDate.status).toBe(2);
+    expect(badDate.stderr).toMatch(/^newsq query: --from must be a date, YYYY-MM-DD/);
   });
 
   it('embeds nothing when re-run on an unchanged folder, and removes an article whose file is gone', () => {

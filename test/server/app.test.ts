@@ -34,12 +34,13 @@ describe('HTTP API', () => {
   it('answers GET /search with the result shape, every article field present', async () => {
     const response = await app.request('/search?q=Philadelphi+Corridor+Egypt&k=3');
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { query: string; tookMs: number; results: Record<string, unknown>[] };
+    const body = (await response.json()) as { query: string; mode: string; tookMs: number; results: Record<string, unknown>[] };
     expect(body.query).toBe('Philadelphi Corridor Egypt');
+    expect(body.mode).toBe('hybrid');
     expect(typeof body.tookMs).toBe('number');
     expect(body.results).toHaveLength(3);
     body.results.forEach((result, i) => {
-      expect(Object.keys(result).sort()).toEqual(['article', 'paragraph', 'rank', 'score', 'text']);
+      expect(Object.keys(result).sort()).toEqual(['alsoIn', 'answer', 'answerEnd', 'answerStart', 'article', 'paragraph', 'rank', 'score', 'text']);
       expect(result.rank).toBe(i + 1);
       expect(Object.keys(result.article as object).sort()).toEqual(['id', 'path', 'published', 'source', 'title', 'url']);
     });
@@ -52,6 +53,38 @@ describe('HTTP API', () => {
     expect(post.status).toBe(200);
     expect(((await post.json()) as { results: unknown[] }).results).toEqual(get.results);
   });
+
+  it('searches in each mode', async () => {
+    for (const mode of ['hybrid', 'dense', 'lexical']) {
+      const body = (await (await app.request(`/search?q=Philadelphi+Corridor&k=2&mode=${mode}`)).json()) as { mode: string; results: { text: string }[] };
+      expect(body.mode).toBe(mode);
+      expect(body.results[0].text).toMatch(/Philadelphi Corridor/);
+    }
+  });
+
+  it('filters by outlet and publication date', async () => {
+    type Body = { results: { article: { source: string; published: string | null } }[] };
+    const byOutlet = (await (await app.request('/search?q=Egypt+talks&k=20&source=reuters')).json()) as Body;
+    expect(byOutlet.results.length).toBeGreaterThan(0);
+    for (const result of byOutlet.results) expect(result.article.source).toBe('Reuters');
+    const byDate = (await (
+      await app.request('/search', { method: 'POST', body: JSON.stringify({ query: 'Egypt talks', k: 50, from: '2024-02-10', to: '2024-02-28' }) })
+    ).json()) as Body;
+    expect(byDate.results.length).toBeGreaterThan(0);
+    for (const result of byDate.results) expect(result.article.published).toBe('2024-02-22');
+    const none = (await (await app.request('/search?q=Egypt&from=2030-01-01')).json()) as Body;
+    expect(none.results).toEqual([]);
+  });
+
+  it.each(['"Philadelphi', 'Rafah - "crossing" * (NEAR) OR AND NOT', 'col:on ^start', '***', '"', 'NEAR(a b)'])(
+    'answers a question full of FTS5 syntax (%s) without error',
+    async (question) => {
+      const response = await app.request(`/search?q=${encodeURIComponent(question)}&mode=lexical`);
+      expect(response.status).toBe(200);
+      const hybrid = await app.request(`/search?q=${encodeURIComponent(question)}`);
+      expect(hybrid.status).toBe(200);
+    },
+  );
 
   it('uses the default k when none is given', async () => {
     const body = (await (await app.request('/search?q=Cairo')).json()) as { results: unknown[] };
@@ -67,6 +100,10 @@ describe('HTTP API', () => {
     ['/search?q=x&k=2.5', 'k must be an integer from 1 to 100'],
     ['/search?q=x&k=abc', 'k must be an integer from 1 to 100'],
     [`/search?q=${'a'.repeat(2001)}`, 'q must be at most 2000 characters'],
+    ['/search?q=x&mode=fuzzy', 'mode must be one of hybrid, dense, lexical'],
+    ['/search?q=x&from=2024-02-30', 'from must be a date, YYYY-MM-DD'],
+    ['/search?q=x&to=yesterday', 'to must be a date, YYYY-MM-DD'],
+    ['/search?q=x&source=', 'source must not be empty'],
   ])('rejects GET %s with 400 naming the field', async (path, message) => {
     await expectError(await app.request(path), 400, 'bad_request', new RegExp(`^${message}`));
   });

@@ -1,17 +1,30 @@
 import { createEngine } from '../../engine.js';
-import { COMMON_OPTIONS, integerFlag, parseCommand, UsageError, type CommandSpec } from '../args.js';
+import { SEARCH_MODES, isSearchMode } from '../../search/rank.js';
+import { COMMON_OPTIONS, dateFlag, integerFlag, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
 import { formatResults } from '../format.js';
 
 export const querySpec: CommandSpec = {
-  usage: `Usage: newsq query "<question>" [--k 5] [--json] [--index-dir DIR]
+  usage: `Usage: newsq query "<question>" [--k 5] [--mode hybrid|dense|lexical] [--source S] [--from DATE] [--to DATE] [--json]
 
 Finds the passages that answer a question, best first, each with its article and paragraph.
 
   --k N            how many passages (1 to 100, default 5)
+  --mode M         hybrid (default: meaning and words), dense (meaning) or lexical (words, BM25)
+  --source S       only articles from this outlet (case does not matter)
+  --from DATE      only articles published on or after DATE (YYYY-MM-DD)
+  --to DATE        only articles published on or before DATE (YYYY-MM-DD)
   --json           print {"query", "tookMs", "results"} as JSON
   --index-dir DIR  index folder (default index/, or NEWSQ_INDEX_DIR)`,
-  options: { ...COMMON_OPTIONS, k: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    ...COMMON_OPTIONS,
+    k: { type: 'string' },
+    mode: { type: 'string' },
+    source: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   positionals: { min: 1, max: 1 },
 };
 
@@ -22,11 +35,15 @@ export async function runQuery(argv: string[], context: CliContext): Promise<num
   if (k !== undefined && (k < 1 || k > 100)) throw new UsageError('--k must be from 1 to 100', querySpec.usage);
   const question = positionals[0].trim();
   if (!question) throw new UsageError('the question is empty', querySpec.usage);
+  const mode = values.mode as string | undefined;
+  if (mode !== undefined && !isSearchMode(mode)) throw new UsageError(`--mode must be one of ${SEARCH_MODES.join(', ')}`, querySpec.usage);
+  const from = dateFlag(values.from, 'from', querySpec.usage);
+  const to = dateFlag(values.to, 'to', querySpec.usage);
   const config = configFrom(context, values, {}, querySpec.usage);
   const engine = await createEngine(config, { writable: false, onNotice: (message) => context.logger.info(message) });
   try {
-    const response = await engine.search(question, k);
-    context.stdout.write(values.json ? `${JSON.stringify(response)}\n` : formatResults(response, context.columns));
+    const response = await engine.search({ query: question, k, mode, filter: { source: values.source as string | undefined, from, to } });
+    context.stdout.write(values.json ? `${JSON.stringify(response)}\n` : formatResults(response, context.columns, context.isTty && !context.env.NO_COLOR));
   } finally {
     engine.close();
   }

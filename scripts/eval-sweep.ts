@@ -1,0 +1,74 @@
+/**
+ * Sweeps ranking settings over test collections whose indexes `newsq eval --index-dir` built, and
+ * prints nDCG@10 for each setting side by side: how newsq's fusion constants were chosen.
+ *
+ *   npx tsx scripts/eval-sweep.ts <collection-dir>=<index-dir> ...
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveConfig } from '../src/config.js';
+import { createEngine, loadEmbedder, type Engine } from '../src/engine.js';
+import { meanScores, rankDocuments, scoreRanking } from '../src/eval/metrics.js';
+import type { RankSettings, SearchMode } from '../src/search/rank.js';
+
+interface Variant {
+  name: string;
+  mode: SearchMode;
+  settings: Partial<RankSettings>;
+}
+
+const fusion = (method: 'score' | 'rrf', denseWeight = 0.5, rrfK = 60) => ({ method, denseWeight, rrfK });
+const VARIANTS: Variant[] = [
+  { name: 'dense', mode: 'dense', settings: {} },
+  { name: 'lexical', mode: 'lexical', settings: {} },
+  ...[0.3, 0.4, 0.5, 0.6, 0.7].map((w) => ({ name: `score w=${w}`, mode: 'hybrid' as const, settings: { fusion: fusion('score', w) } })),
+  ...[10, 30, 60].map((k) => ({ name: `rrf k=${k}`, mode: 'hybrid' as const, settings: { fusion: fusion('rrf', 0.5, k) } })),
+  ...[0.1, 0.2, 0.3].map((c) => ({ name: `score w=0.5 ctx=${c}`, mode: 'hybrid' as const, settings: { fusion: fusion('score', 0.5), contextWeight: c } })),
+];
+
+function judgedQueries(dir: string) {
+  const judgments = new Map<string, Map<string, number>>();
+  for (const line of readFileSync(join(dir, 'qrels.tsv'), 'utf8').split('\n').slice(1)) {
+    const [q, d, g] = line.split('\t');
+    if (!q || !d) continue;
+    if (!judgments.has(q)) judgments.set(q, new Map());
+    judgments.get(q)!.set(d, Number(g));
+  }
+  return readFileSync(join(dir, 'queries.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { _id: string; text: string })
+    .filter((q) => judgments.has(String(q._id)))
+    .map((q) => ({ text: q.text, judgments: judgments.get(String(q._id))! }));
+}
+
+async function sweep(engine: Engine, dir: string): Promise<Record<string, number>> {
+  const queries = judgedQueries(dir);
+  const row: Record<string, number> = {};
+  for (const variant of VARIANTS) {
+    const scores = [];
+    for (const query of queries) {
+      const ranked = await engine.rank(query.text, variant.mode, variant.settings);
+      scores.push(scoreRanking(rankDocuments(ranked.map((r) => r.passage.article.id)), query.judgments, 10));
+    }
+    row[variant.name] = meanScores(scores).ndcg;
+  }
+  return row;
+}
+
+const pairs = process.argv.slice(2).map((arg) => arg.split('='));
+const base = resolveConfig(process.env, {});
+const embedder = await loadEmbedder(base);
+const table: Record<string, Record<string, number>> = {};
+for (const [dir, indexDir] of pairs) {
+  const engine = await createEngine({ ...base, indexDir }, { writable: false, embedder });
+  table[dir.split('/').filter(Boolean).pop()!] = await sweep(engine, dir);
+  engine.close();
+}
+const names = Object.keys(table);
+console.log(['variant'.padEnd(24), ...names.map((n) => n.padStart(8)), '    mean'].join(' '));
+for (const variant of VARIANTS) {
+  const values = names.map((n) => table[n][variant.name]);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  console.log([variant.name.padEnd(24), ...values.map((v) => v.toFixed(4).padStart(8)), mean.toFixed(4).padStart(8)].join(' '));
+}

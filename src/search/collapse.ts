@@ -1,0 +1,46 @@
+import { dot } from '../embed/embedder.js';
+import type { ArticleSummary, StoredPassage } from '../store/store.js';
+import type { RankedPassage } from './rank.js';
+
+/** One result after collapsing: a passage and the other articles that carry the same text. */
+export interface CollapsedPassage extends RankedPassage {
+  alsoIn: ArticleSummary[];
+}
+
+/**
+ * Passages whose vectors are at least this similar are copies of one text (wire copy in two
+ * outlets, a re-published article). Measured on the sample articles: copies that differ only in
+ * quote marks score 0.99+, while the closest two distinct paragraphs score 0.86.
+ */
+export const DUPLICATE_SIMILARITY = 0.95;
+
+/** Lower-cases and unifies quote marks and spacing, so trivially different copies compare equal. */
+export function normalizeForComparison(text: string): string {
+  return text.toLowerCase().replace(/[“”„‟"]/g, '"').replace(/[‘’‚‛']/g, "'").replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Merges copies of the same passage into one result, ranked where its best copy ranked. The copy
+ * shown is the one from the most complete article (most paragraphs; then the latest); the others
+ * are listed in `alsoIn`, one entry per article.
+ */
+export function collapseDuplicates(ranked: RankedPassage[], isMoreComplete: (a: StoredPassage, b: StoredPassage) => boolean): CollapsedPassage[] {
+  const groups: { best: RankedPassage; members: StoredPassage[]; key: string }[] = [];
+  for (const entry of ranked) {
+    const key = normalizeForComparison(entry.passage.text);
+    const group = groups.find((g) => g.key === key || dot(g.best.passage.vector, entry.passage.vector) >= DUPLICATE_SIMILARITY);
+    if (group) group.members.push(entry.passage);
+    else groups.push({ best: entry, members: [entry.passage], key });
+  }
+  return groups.map(({ best, members }) => {
+    const primary = members.reduce((a, b) => (isMoreComplete(b, a) ? b : a));
+    const seen = new Set([primary.article.id]);
+    const alsoIn: ArticleSummary[] = [];
+    for (const member of members) {
+      if (seen.has(member.article.id)) continue;
+      seen.add(member.article.id);
+      alsoIn.push(member.article);
+    }
+    return { passage: primary, score: best.score, alsoIn };
+  });
+}

@@ -1,0 +1,26 @@
+// Words too common to say anything about relevance; BM25 would weigh them near zero anyway, but
+// matching them makes every passage a candidate.
+const STOP_WORDS = new Set(
+  `a about above after again against all am an and any are as at be because been before being below between both but by can
+  could did do does doing down during each few for from further had has have having he her here hers herself him himself his how
+  i if in into is it its itself just me more most my myself no nor not now of off on once only or other our ours ourselves out
+  over own same she should so some such than that the their theirs them themselves then there these they this those through to
+  too under until up very was we were what when where which while who whom why will with would you your yours yourself yourselves`.split(/\s+/),
+);
+
+/** The words of a text as the FTS5 `unicode61` tokenizer sees them, lower-cased. */
+export function lexicalTerms(text: string): string[] {
+  return (text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((term) => term.length > 0);
+}
+
+/**
+ * Turns a free-text question into an FTS5 MATCH expression: each distinct non-stop word, quoted
+ * (so `"`, `-`, `*`, `:`, parentheses, AND, OR and NEAR are never syntax), joined with OR.
+ * Returns null when the question has no searchable word.
+ */
+export function toMatchExpression(question: string): string | null {
+  const terms = [...new Set(lexicalTerms(question))];
+  const content = terms.filter((term) => !STOP_WORDS.has(term));
+  const chosen = content.length > 0 ? content : terms;
+  return chosen.length > 0 ? chosen.map((term) => `"${term}"`).join(' OR ') : null;
+}

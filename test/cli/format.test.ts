@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { formatResults, wrap } from '../../src/cli/format.js';
+
+describe('formatResults', () => {
+  const response = {
+    query: 'q',
+    mode: 'hybrid' as const,
+    tookMs: 3,
+    results: [
+      {
+        rank: 1,
+        score: 0.5,
+        text: 'First sentence here. The answer sentence is this one.',
+        paragraph: 2,
+        answer: 'The answer sentence is this one.',
+        answerStart: 21,
+        answerEnd: 53,
+        article: { id: 'a.txt', title: 'Title', source: 'Outlet', published: '2024-01-02', path: 'a.txt', url: null },
+        alsoIn: [{ id: 'b.txt', title: 'Copy', source: 'Other', published: null, path: 'b.txt', url: null }],
+      },
+    ],
+  };
+
+  it('highlights the answer sentence across wrapped lines when color is on', () => {
+    const output = formatResults(response, 36, true);
+    expect(output).toContain('Outlet · 2024-01-02 · a.txt ¶2');
+    expect(output).toContain('also in: Copy, Other');
+    expect(output.replace(/\u001b\[[\d;]*m/g, '')).toBe(formatResults(response, 36, false));
+    const highlighted = [...output.matchAll(/\u001b\[1;33m(.*?)\u001b\[0m/g)].map((m) => m[1]).join(' ');
+    expect(highlighted).toBe('The answer sentence is this one.');
+  });
+
+  it('wraps at spaces, keeping offsets into the text', () => {
+    const text = 'one two three four five';
+    const lines = wrap(text, 9);
+    expect(lines.map((l) => l.text)).toEqual(['one two', 'three', 'four five']);
+    for (const line of lines) expect(text.slice(line.start, line.start + line.text.length)).toBe(line.text);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { sentenceSpans } from '../../src/search/answer.js';
+import { collapseDuplicates } from '../../src/search/collapse.js';
+import type { StoredPassage } from '../../src/store/store.js';
+
+function passage(id: number, articleId: string, text: string, vector: number[], articleParagraphs: number, published: string | null = null): StoredPassage {
+  const norm = Math.hypot(...vector);
+  return {
+    id,
+    paragraph: 0,
+    window: 0,
+    text,
+    vector: Float32Array.from(vector.map((x) => x / norm)),
+    article: { id: articleId, title: articleId, source: null, published, path: null, url: null },
+    articleParagraphs,
+  };
+}
+
+describe('collapseDuplicates', () => {
+  const moreParagraphs = (a: StoredPassage, b: StoredPassage) => a.articleParagraphs > b.articleParagraphs;
+
+  it('merges copies that differ in quotes and case, showing the most complete article and listing the rest', () => {
+    const ranked = [
+      { passage: passage(1, 'short-copy', 'Egypt’s border is “closed”.', [1, 0, 0], 17), score: 0.9 },
+      { passage: passage(2, 'other', 'A different paragraph.', [0, 1, 0], 5), score: 0.8 },
+      { passage: passage(3, 'full-copy', "egypt's border is \"closed\".", [0.2, 0, 1], 32), score: 0.7 },
+    ];
+    const collapsed = collapseDuplicates(ranked, moreParagraphs);
+    expect(collapsed.map((c) => [c.passage.id, c.score, c.alsoIn.map((a) => a.id)])).toEqual([
+      [3, 0.9, ['short-copy']],
+      [2, 0.8, []],
+    ]);
+  });
+
+  it('merges near-identical texts by vector similarity and keeps distinct ones apart', () => {
+    const ranked = [
+      { passage: passage(1, 'a', 'Talks resumed in Cairo on Thursday.', [1, 0.01, 0], 3), score: 0.9 },
+      { passage: passage(2, 'b', 'Talks resumed in Cairo on Thursday, sources said.', [1, 0.02, 0], 3), score: 0.85 },
+      { passage: passage(3, 'c', 'Talks stalled in Doha.', [0.8, 0.6, 0], 3), score: 0.8 },
+    ];
+    expect(collapseDuplicates(ranked, moreParagraphs).map((c) => c.passage.article.id)).toEqual(['a', 'c']);
+  });
+});
+
+describe('sentenceSpans', () => {
+  it('gives each sentence with offsets that slice it out of the text', () => {
+    const text = 'Egypt fears an exodus.  Cairo says it would “liquidate” the cause. It is firm.';
+    const spans = sentenceSpans(text);
+    expect(spans.map((s) => s.answer)).toEqual(['Egypt fears an exodus.', 'Cairo says it would “liquidate” the cause.', 'It is firm.']);
+    for (const span of spans) expect(text.slice(span.answerStart, span.answerEnd)).toBe(span.answer);
+  });
+});

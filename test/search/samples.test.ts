@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config.js';
+import { loadEmbedder, type Engine } from '../../src/engine.js';
+import { normalizeForComparison } from '../../src/search/collapse.js';
+import { sampleEngine } from '../helpers/engine.js';
+
+describe('answers on the sample articles, with the real model', () => {
+  let dir: string;
+  let engine: Engine;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'newsq-samples-'));
+    engine = await sampleEngine(dir, await loadEmbedder(resolveConfig(process.env, {})));
+  });
+  afterAll(() => {
+    engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('puts the answering passage first for factual questions', async () => {
+    const corridor = await engine.search({ query: 'What is the Philadelphi Corridor?' });
+    expect(corridor.results[0].answer).toBe('The Philadelphi Corridor is a narrow 14-kilometre strip of land covering the entire border between Egypt and Gaza.');
+    const netanyahu = await engine.search({ query: 'What did Netanyahu call the Hamas counter-proposals?' });
+    expect(netanyahu.results[0].text).toMatch(/Netanyahu firmly rejected the proposals, saying they were “delusional”/);
+  });
+
+  it('shows a paragraph shared by two copies of an article once, with the other copy in alsoIn', async () => {
+    const response = await engine.search({ query: 'What did Netanyahu call the Hamas counter-proposals?', k: 10 });
+    const shared = response.results.find((result) => result.text.includes('“delusional”'))!;
+    // The full copy has more paragraphs than the cut-short one, so it is the one shown.
+    expect(shared.article.id).toBe('001_1494f7528b899f5e.txt');
+    expect(shared.alsoIn.map((article) => article.id)).toEqual(['000_b7aac3bda914c3f8.txt']);
+    expect(shared.alsoIn[0]).toMatchObject({ title: 'Hamas talks with Egypt and Qatar on Gaza truce come amid tensions on Egypt’s border', source: 'The National' });
+  });
+
+  it.each(['why does Egypt oppose a Rafah offensive', 'Hamas counter-proposals', 'Blinken Netanyahu hostages', 'Egypt Israel border tensions'])(
+    'never lists the same passage twice and marks a real answer sentence (%s)',
+    async (query) => {
+      for (const mode of ['hybrid', 'dense', 'lexical'] as const) {
+        const { results } = await engine.search({ query, k: 20, mode });
+        const texts = results.map((result) => normalizeForComparison(result.text));
+        expect(new Set(texts).size).toBe(texts.length);
+        for (const result of results) {
+          expect(result.text.slice(result.answerStart, result.answerEnd)).toBe(result.answer);
+          expect(result.answer.length).toBeGreaterThan(0);
+        }
+      }
+    },
+  );
+
+  it('ranks a passage giving Egypt’s reasons in the top 5', async () => {
+    const { results } = await engine.search({ query: 'why does Egypt oppose a Rafah offensive' });
+    expect(results.some((result) => /forced to flee across the border into its Sinai|“liquidate” the Palestinian cause|like Egypt .* fear that ground operations in Rafah/.test(result.text))).toBe(true);
+  });
+
+  it('filters by outlet and by date', async () => {
+    const reuters = await engine.search({ query: 'Egypt border security talks', k: 20, filter: { source: 'REUTERS' } });
+    expect(reuters.results.length).toBeGreaterThan(0);
+    expect(new Set(reuters.results.map((result) => result.article.id))).toEqual(new Set(['004_9185147787dbf855.txt']));
+    const february = await engine.search({ query: 'Egypt border security talks', k: 50, filter: { from: '2024-02-01', to: '2024-02-15' } });
+    expect(new Set(february.results.map((result) => result.article.published))).toEqual(new Set(['2024-02-09']));
+  });
+});
