@@ -32,9 +32,13 @@ export function cleanArticle(input: ArticleInput): Article {
   }
 
   const seen = new Set<string>();
-  const paragraphs = groupParagraphs(kept).filter((paragraph) => {
+  const grouped = groupParagraphs(kept);
+  // Headings are dropped only around body text: a text of short lines alone (a brief, an
+  // abstract without punctuation) is all the article there is.
+  const hasBody = grouped.some((paragraph) => !isHeading(paragraph));
+  const paragraphs = grouped.filter((paragraph) => {
     const key = paragraph.toLowerCase();
-    if (seen.has(key) || isHeading(paragraph) || paragraph === input.title) return false;
+    if (seen.has(key) || (hasBody && isHeading(paragraph)) || paragraph === input.title) return false;
     seen.add(key);
     return true;
   });

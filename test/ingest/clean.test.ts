@@ -90,3 +90,10 @@ describe('metadata precedence', () => {
     expect(article.paragraphs).toEqual(['CAIRO (Reuters) – Something happened today in the city.']);
   });
 });
+
+describe('short texts', () => {
+  it('keeps a text of short unpunctuated lines, which has no body to be headings of', () => {
+    const article = cleanArticle({ id: 'npl-1', title: null, text: 'compact memories have flexible capacities', url: null, source: null, published: null, path: null });
+    expect(article.paragraphs).toEqual(['compact memories have flexible capacities']);
+  });
+});
