@@ -21,7 +21,7 @@ const fusion = (method: 'score' | 'rrf', denseWeight = 0.5, rrfK = 60) => ({ met
 const VARIANTS: Variant[] = [
   { name: 'dense', mode: 'dense', settings: {} },
   { name: 'lexical', mode: 'lexical', settings: {} },
-  ...[0.3, 0.4, 0.5, 0.6, 0.7].map((w) => ({ name: `score w=${w}`, mode: 'hybrid' as const, settings: { fusion: fusion('score', w) } })),
+  ...[0.5, 0.6, 0.65, 0.7, 0.8].map((w) => ({ name: `score w=${w}`, mode: 'hybrid' as const, settings: { fusion: fusion('score', w) } })),
   ...[10, 30, 60].map((k) => ({ name: `rrf k=${k}`, mode: 'hybrid' as const, settings: { fusion: fusion('rrf', 0.5, k) } })),
   ...[0.1, 0.2, 0.3].map((c) => ({ name: `score w=0.5 ctx=${c}`, mode: 'hybrid' as const, settings: { fusion: fusion('score', 0.5), contextWeight: c } })),
 ];

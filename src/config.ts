@@ -28,7 +28,7 @@ export const configSchema = z.object({
     .object({
       mode: z.enum(['hybrid', 'dense', 'lexical']).default('hybrid'),
       fusion: z.enum(['score', 'rrf']).default('score'),
-      denseWeight: z.number().min(0).max(1).default(0.6),
+      denseWeight: z.number().min(0).max(1).default(0.65),
       rrfK: z.number().min(0).default(60),
       candidates: z.number().int().min(1).max(10_000).default(100),
       contextWeight: z.number().min(0).max(1).default(0),

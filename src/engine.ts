@@ -4,7 +4,7 @@ import { createTransformersEmbedder } from './embed/transformers-embedder.js';
 import { NewsqError } from './errors.js';
 import type { Article } from './ingest/article.js';
 import { CHUNKER_VERSION } from './ingest/split.js';
-import { rankPassages, type RankedPassage, type RankSettings, type SearchMode } from './search/rank.js';
+import { rankPassages, type RankedPassage, type RankSettings, type SearchMode, type StageTimings } from './search/rank.js';
 import { searchPassages, type SearchResponse } from './search/search.js';
 import { FORMAT_VERSION, type IndexIdentity } from './store/manifest.js';
 import { openSqliteStore } from './store/sqlite-store.js';
@@ -25,7 +25,7 @@ export interface Engine {
   readonly config: Config;
   readonly embedder: Embedder;
   sync(sources: SyncSource[], onProgress?: (progress: SyncProgress) => void): Promise<SyncSummary>;
-  search(request: { query: string; k?: number; mode?: SearchMode; filter?: PassageFilter }): Promise<SearchResponse>;
+  search(request: { query: string; k?: number; mode?: SearchMode; filter?: PassageFilter; timings?: StageTimings }): Promise<SearchResponse>;
   /** Every candidate passage ranked for a question, best first (evaluation, diagnostics). */
   rank(query: string, mode: SearchMode, settings?: Partial<RankSettings>): Promise<RankedPassage[]>;
   article(id: string): Article | null;
@@ -85,7 +85,7 @@ function engineOver(config: Config, embedder: Embedder, store: Store): Engine {
     embedder,
     sync: (sources, onProgress) => syncArticles({ store, embedder, batchSize: config.batchSize }, sources, onProgress),
     search: (request) =>
-      searchPassages(embedder, store, { query: request.query, k: request.k ?? config.defaultK, mode: request.mode ?? config.search.mode, filter: request.filter }, rankSettings),
+      searchPassages(embedder, store, { ...request, k: request.k ?? config.defaultK, mode: request.mode ?? config.search.mode }, rankSettings),
     rank: (query, mode, settings) => rankPassages(embedder, store, query, { mode, settings: { ...rankSettings, ...settings } }),
     article(id) {
       const stored = store.getArticle(id);

@@ -20,17 +20,22 @@ export function normalizeForComparison(text: string): string {
 }
 
 /**
- * Merges copies of the same passage into one result, ranked where its best copy ranked. The copy
- * shown is the one from the most complete article (most paragraphs; then the latest); the others
- * are listed in `alsoIn`, one entry per article.
+ * Merges copies of the same passage into the first `limit` results, each ranked where its best
+ * copy ranked. The copy shown is the one from the most complete article (most paragraphs; then the
+ * latest); the others are listed in `alsoIn`, one entry per article. Once `limit` results exist,
+ * the rest of the ranking is only searched for their copies.
  */
-export function collapseDuplicates(ranked: RankedPassage[], isMoreComplete: (a: StoredPassage, b: StoredPassage) => boolean): CollapsedPassage[] {
+export function collapseDuplicates(
+  ranked: RankedPassage[],
+  isMoreComplete: (a: StoredPassage, b: StoredPassage) => boolean,
+  limit = Number.POSITIVE_INFINITY,
+): CollapsedPassage[] {
   const groups: { best: RankedPassage; members: StoredPassage[]; key: string }[] = [];
   for (const entry of ranked) {
     const key = normalizeForComparison(entry.passage.text);
     const group = groups.find((g) => g.key === key || dot(g.best.passage.vector, entry.passage.vector) >= DUPLICATE_SIMILARITY);
     if (group) group.members.push(entry.passage);
-    else groups.push({ best: entry, members: [entry.passage], key });
+    else if (groups.length < limit) groups.push({ best: entry, members: [entry.passage], key });
   }
   return groups.map(({ best, members }) => {
     const primary = members.reduce((a, b) => (isMoreComplete(b, a) ? b : a));

@@ -2,7 +2,7 @@ import type { Embedder } from '../embed/embedder.js';
 import type { ArticleSummary, PassageFilter, Store, StoredPassage } from '../store/store.js';
 import { findAnswers } from './answer.js';
 import { collapseDuplicates } from './collapse.js';
-import { rankPassages, type RankSettings, type SearchMode } from './rank.js';
+import { rankPassages, stopwatch, type RankSettings, type SearchMode, type StageTimings } from './rank.js';
 
 /** One passage that answers a query, with the article it comes from. */
 export interface SearchResult {
@@ -32,6 +32,8 @@ export interface SearchRequest {
   k: number;
   mode: SearchMode;
   filter?: PassageFilter;
+  /** Filled with milliseconds per stage when given (benchmarks). */
+  timings?: StageTimings;
 }
 
 /**
@@ -40,11 +42,16 @@ export interface SearchRequest {
  */
 export async function searchPassages(embedder: Embedder, store: Store, request: SearchRequest, settings: RankSettings): Promise<SearchResponse> {
   const started = performance.now();
+  const clock = stopwatch(request.timings);
   // Embedded even in lexical mode: the answer sentence is chosen by meaning.
   const [queryVector] = await embedder.embed([request.query]);
-  const ranked = await rankPassages(embedder, store, request.query, { mode: request.mode, filter: request.filter, settings, queryVector });
-  const top = collapseDuplicates(ranked, isMoreComplete).slice(0, request.k);
-  const answers = await findAnswers(embedder, queryVector, top.map(({ passage }) => passage.text));
+  clock('embed');
+  const ranked = await rankPassages(embedder, store, request.query, { mode: request.mode, filter: request.filter, settings, queryVector, timings: request.timings });
+  clock('rank');
+  const top = collapseDuplicates(ranked, isMoreComplete, request.k);
+  clock('collapse');
+  const answers = await findAnswers(embedder, queryVector, request.query, top.map(({ passage }) => passage.text));
+  clock('answer');
   const results = top.map(({ passage, score, alsoIn }, i) => ({
     rank: i + 1,
     score: round(score),

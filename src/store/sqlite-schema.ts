@@ -10,7 +10,7 @@ export function createSchema(db: Database.Database): void {
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS articles (
       id TEXT PRIMARY KEY, title TEXT, source TEXT, published TEXT, path TEXT, url TEXT,
-      hash TEXT NOT NULL, origin TEXT, paragraphs TEXT NOT NULL
+      hash TEXT NOT NULL, origin TEXT, paragraphs TEXT NOT NULL, paragraph_count INTEGER NOT NULL DEFAULT 0
     );
     CREATE TABLE IF NOT EXISTS passages (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -22,6 +22,10 @@ export function createSchema(db: Database.Database): void {
     CREATE INDEX IF NOT EXISTS articles_by_date ON articles(published);
     INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0');
   `);
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(articles)').all();
+  if (!columns.some((column) => column.name === 'paragraph_count')) {
+    db.exec('ALTER TABLE articles ADD COLUMN paragraph_count INTEGER NOT NULL DEFAULT 0; UPDATE articles SET paragraph_count = json_array_length(paragraphs);');
+  }
   const hasFts = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'passages_fts'").get();
   if (!hasFts) {
     db.transaction(() => {

@@ -40,6 +40,10 @@ const EXACT_SEARCH_LIMIT = 20_000;
 /** How much a title word counts against a passage word in BM25 (chosen by `newsq eval`). */
 const DEFAULT_TITLE_WEIGHT = 0.5;
 
+function isFiltering(filter: PassageFilter | undefined): filter is PassageFilter {
+  return Boolean(filter && (filter.source || filter.from || filter.to));
+}
+
 function filterParams(filter: PassageFilter | undefined): FilterParams {
   return { source: filter?.source ?? null, from: filter?.from ?? null, to: filter?.to ?? null };
 }
@@ -83,29 +87,29 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
     passageIdsOf: db.prepare<[string], { id: number }>('SELECT id FROM passages WHERE article_id = ?'),
     deleteArticle: db.prepare('DELETE FROM articles WHERE id = ?'),
     insertArticle: db.prepare(
-      'INSERT INTO articles (id, title, source, published, path, url, hash, origin, paragraphs) VALUES (@id, @title, @source, @published, @path, @url, @hash, @origin, @paragraphs)',
+      'INSERT INTO articles (id, title, source, published, path, url, hash, origin, paragraphs, paragraph_count) VALUES (@id, @title, @source, @published, @path, @url, @hash, @origin, @paragraphs, @paragraphCount)',
     ),
     insertPassage: db.prepare('INSERT INTO passages (article_id, paragraph, window_index, text, vector) VALUES (?, ?, ?, ?, ?)'),
     insertWords: db.prepare('INSERT INTO passages_fts (rowid, text, title) VALUES (?, ?, ?)'),
     article: db.prepare<[string], ArticleRow & { hash: string; paragraphs: string }>('SELECT * FROM articles WHERE id = ?'),
-    passage: db.prepare<[number], PassageRow>(`
-      SELECT p.id, p.paragraph, p.window_index, p.text, p.vector, json_array_length(a.paragraphs) AS article_paragraphs,
+    passages: db.prepare<[string], PassageRow>(`
+      SELECT p.id, p.paragraph, p.window_index, p.text, p.vector, a.paragraph_count AS article_paragraphs,
              a.id AS a_id, a.title AS a_title, a.source AS a_source, a.published AS a_published, a.path AS a_path, a.url AS a_url
-      FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id = ?`),
+      FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id IN (SELECT value FROM json_each(?))`),
     countArticles: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM articles'),
     countPassages: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM passages'),
     allVectors: db.prepare<[], { id: number; vector: Buffer }>('SELECT id, vector FROM passages'),
     vectorsOf: db.prepare<[string], { id: number; vector: Buffer }>('SELECT id, vector FROM passages WHERE id IN (SELECT value FROM json_each(?))'),
     filtered: db.prepare<[FilterParams], { id: number }>(`
       SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE ${FILTER_SQL}`),
-    lexical: db.prepare<[FilterParams & { match: string; k: number; titleWeight: number }], { id: number; score: number }>(`
+    lexical: db.prepare<[{ match: string; k: number; titleWeight: number }], { id: number; score: number }>(`
+      SELECT rowid AS id, -bm25(passages_fts, 1.0, @titleWeight) AS score FROM passages_fts
+      WHERE passages_fts MATCH @match ORDER BY score DESC LIMIT @k`),
+    lexicalFiltered: db.prepare<[FilterParams & { match: string; k: number; titleWeight: number }], { id: number; score: number }>(`
       SELECT f.rowid AS id, -bm25(passages_fts, 1.0, @titleWeight) AS score
       FROM passages_fts f JOIN passages p ON p.id = f.rowid JOIN articles a ON a.id = p.article_id
       WHERE passages_fts MATCH @match AND ${FILTER_SQL}
       ORDER BY score DESC LIMIT @k`),
-    lexicalOf: db.prepare<[{ match: string; ids: string; titleWeight: number }], { id: number; score: number }>(`
-      SELECT rowid AS id, -bm25(passages_fts, 1.0, @titleWeight) AS score FROM passages_fts
-      WHERE passages_fts MATCH @match AND rowid IN (SELECT value FROM json_each(@ids))`),
   };
   const generation = () => Number(statements.generation.get()!.value);
   const countPassages = () => statements.countPassages.get()!.n;
@@ -167,7 +171,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
   };
 
   const allowedIds = (filter: PassageFilter | undefined): Set<number> | null => {
-    if (!filter || (!filter.source && !filter.from && !filter.to)) return null;
+    if (!isFiltering(filter)) return null;
     return new Set(statements.filtered.all(filterParams(filter)).map((row) => row.id));
   };
   const exactNearest = (vector: Float32Array, ids: number[], k: number): VectorHit[] => {
@@ -185,7 +189,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
       commit((removed, added) => {
         for (const { article, hash, origin, passages } of writes) {
           removeWithin(article.id, removed);
-          statements.insertArticle.run({ ...summaryOf(article), hash, origin, paragraphs: JSON.stringify(article.paragraphs) });
+          statements.insertArticle.run({ ...summaryOf(article), hash, origin, paragraphs: JSON.stringify(article.paragraphs), paragraphCount: article.paragraphs.length });
           for (const { draft, vector } of passages) {
             const result = statements.insertPassage.run(article.id, draft.paragraph, draft.window, draft.text, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
             const id = Number(result.lastInsertRowid);
@@ -209,28 +213,24 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
       if (!allowed) return graph().search(vector, k);
       // A narrow filter leaves few passages: scoring them all is exact and cheaper than the graph.
       if (allowed.size <= EXACT_SEARCH_LIMIT) return exactNearest(vector, [...allowed], k);
-      return graph().search(vector, k, (id) => allowed.has(id));
+      return graph().search(vector, k, { filter: (id) => allowed.has(id) });
     },
     lexical(question, k, filter) {
       const match = toMatchExpression(question);
       if (!match) return [];
-      return statements.lexical.all({ ...filterParams(filter), match, k, titleWeight: options.titleWeight ?? DEFAULT_TITLE_WEIGHT });
+      const titleWeight = options.titleWeight ?? DEFAULT_TITLE_WEIGHT;
+      // Joining every matching row to its article costs more than scoring it: only when filtering.
+      if (!isFiltering(filter)) return statements.lexical.all({ match, k, titleWeight });
+      return statements.lexicalFiltered.all({ ...filterParams(filter), match, k, titleWeight });
     },
-    lexicalScores(question, ids) {
-      const match = toMatchExpression(question);
-      if (!match || ids.length === 0) return new Map();
-      const rows = statements.lexicalOf.all({ match, ids: JSON.stringify(ids), titleWeight: options.titleWeight ?? DEFAULT_TITLE_WEIGHT });
-      return new Map(rows.map((row) => [row.id, row.score]));
-    },
+
     passages(ids: number[]): StoredPassage[] {
-      const found: StoredPassage[] = [];
-      for (const id of ids) {
-        const row = statements.passage.get(id);
-        if (!row) continue;
+      const byId = new Map<number, StoredPassage>();
+      for (const row of statements.passages.all(JSON.stringify(ids))) {
         const article: ArticleSummary = { id: row.a_id, title: row.a_title, source: row.a_source, published: row.a_published, path: row.a_path, url: row.a_url };
-        found.push({ id: row.id, paragraph: row.paragraph, window: row.window_index, text: row.text, vector: toVector(row.vector), article, articleParagraphs: row.article_paragraphs });
+        byId.set(row.id, { id: row.id, paragraph: row.paragraph, window: row.window_index, text: row.text, vector: toVector(row.vector), article, articleParagraphs: row.article_paragraphs });
       }
-      return found;
+      return ids.flatMap((id) => byId.get(id) ?? []);
     },
     stats(): StoreStats {
       const bytes = readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);

@@ -71,8 +71,6 @@ export interface Store {
   nearest(vector: Float32Array, k: number, filter?: PassageFilter): Hit[];
   /** The `k` passages best matching a question's words by BM25 (positive, higher is better). */
   lexical(question: string, k: number, filter?: PassageFilter): Hit[];
-  /** BM25 scores of the given passages for a question; passages without a matching word are absent. */
-  lexicalScores(question: string, ids: number[]): Map<number, number>;
   /** Passages by id, in the order asked; unknown ids are left out. */
   passages(ids: number[]): StoredPassage[];
   stats(): StoreStats;

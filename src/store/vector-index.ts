@@ -70,12 +70,15 @@ export class VectorIndex {
     this.deleted++;
   }
 
-  /** The `k` nearest live vectors (that pass `filter`, when given), most similar first. */
-  search(vector: Float32Array, k: number, filter?: (id: number) => boolean): VectorHit[] {
+  /**
+   * The `k` nearest live vectors (that pass `filter`, when given), most similar first. `ef`
+   * overrides the configured search breadth (it is never below `k`).
+   */
+  search(vector: Float32Array, k: number, options: { filter?: (id: number) => boolean; ef?: number } = {}): VectorHit[] {
     const count = Math.min(k, this.live);
     if (count <= 0) return [];
-    this.graph.setEf(Math.max(this.settings.efSearch, count));
-    const { neighbors, distances } = this.graph.searchKnn(Array.from(vector), count, filter);
+    this.graph.setEf(Math.max(options.ef ?? this.settings.efSearch, count));
+    const { neighbors, distances } = this.graph.searchKnn(Array.from(vector), count, options.filter);
     return neighbors.map((id, i) => ({ id, score: 1 - distances[i] }));
   }
 
