@@ -73,15 +73,19 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   let groupPassages = 0;
   let done = 0;
   const commitGroup = async () => {
-    const texts = group.flatMap(({ prepared }) => prepared.passages.map((passage) => passage.text));
-    const vectors = await embedder.embed(texts);
+    const drafts = group.flatMap(({ prepared }) => prepared.passages);
+    const texts = drafts.map((draft) => draft.text);
+    const embedded = await embedder.embedWithSegments(texts, drafts.map((draft) => draft.sentenceTokens));
     let next = 0;
     store.writeArticles(
       group.map(({ origin, prepared }) => ({
         article: prepared.article,
         hash: prepared.hash,
         origin,
-        passages: prepared.passages.map((draft) => ({ draft, vector: vectors[next++] })),
+        passages: prepared.passages.map((draft) => {
+          const { vector, segments } = embedded[next++];
+          return { draft, vector, sentenceVectors: segments };
+        }),
       })),
     );
     for (const { prepared } of group) {

@@ -9,8 +9,20 @@ export interface Embedder {
   readonly maxTokens: number;
   /** Embeds each text to an L2-normalized vector, in input order. */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /**
+   * Embeds texts and, within each, consecutive segments (sentences) given by their token counts
+   * (special tokens excluded): a segment's vector pools its tokens' states in the context of the
+   * whole text, at no extra model cost.
+   */
+  embedWithSegments(texts: string[], segments: number[][]): Promise<EmbeddedText[]>;
   /** How many tokens `text` takes, special tokens included, without truncation. */
   countTokens(text: string): number;
+}
+
+/** A text's vector and the vectors of its segments, all unit length. */
+export interface EmbeddedText {
+  vector: Float32Array;
+  segments: Float32Array[];
 }
 
 /** Cosine similarity of two vectors (their dot product when both are unit length). */

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { AutoModel, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
 import { NewsqError } from '../errors.js';
-import type { Embedder } from './embedder.js';
+import type { EmbeddedText, Embedder } from './embedder.js';
 import { BUNDLED_MODEL_ID, ensureBundledModel } from './model-cache.js';
 
 /** Weight precisions newsq offers; they map to transformers.js `dtype`s of the same name. */
@@ -44,10 +44,25 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
   }
   const dimensions = (model.config as unknown as { hidden_size: number }).hidden_size;
 
-  async function embedBatch(texts: string[]): Promise<Float32Array[]> {
+  async function embedBatch(texts: string[], segments: number[][] | undefined): Promise<EmbeddedText[]> {
     const inputs = tokenizer(texts, { padding: true, truncation: true, max_length: options.maxTokens });
     const { last_hidden_state: hidden } = (await model(inputs)) as { last_hidden_state: Tensor };
-    return meanPool(hidden.data as Float32Array, inputs.attention_mask.data as BigInt64Array, hidden.dims as number[]);
+    return poolStates(hidden.data as Float32Array, inputs.attention_mask.data as BigInt64Array, hidden.dims as number[], segments);
+  }
+
+  async function embedSorted(texts: string[], segments?: number[][]): Promise<EmbeddedText[]> {
+    // Batches of similar length waste little work on padding.
+    const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
+    const embedded = new Array<EmbeddedText>(texts.length);
+    for (let start = 0; start < order.length; start += options.batchSize) {
+      const slice = order.slice(start, start + options.batchSize);
+      const batch = await embedBatch(
+        slice.map((i) => texts[i]),
+        segments && slice.map((i) => segments[i]),
+      );
+      slice.forEach((index, j) => (embedded[index] = batch[j]));
+    }
+    return embedded;
   }
 
   return {
@@ -56,15 +71,10 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     dimensions,
     maxTokens: options.maxTokens,
     async embed(texts) {
-      // Batches of similar length waste little work on padding.
-      const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
-      const vectors = new Array<Float32Array>(texts.length);
-      for (let start = 0; start < order.length; start += options.batchSize) {
-        const slice = order.slice(start, start + options.batchSize);
-        const batch = await embedBatch(slice.map((i) => texts[i]));
-        slice.forEach((index, j) => (vectors[index] = batch[j]));
-      }
-      return vectors;
+      return (await embedSorted(texts)).map((embedded) => embedded.vector);
+    },
+    embedWithSegments(texts, segments) {
+      return embedSorted(texts, segments);
     },
     countTokens(text) {
       return tokenizer.encode(text).length;
@@ -72,14 +82,17 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
   };
 }
 
-/** Averages the hidden states of real (unmasked) tokens and scales each mean to unit length. */
-export function meanPool(hidden: Float32Array, mask: BigInt64Array, [batch, length, width]: number[]): Float32Array[] {
-  const vectors: Float32Array[] = [];
-  for (let b = 0; b < batch; b++) {
+/**
+ * Mean-pools each text's token states into its vector (every real token, special tokens included,
+ * as sentence-transformers does) and, when segment lengths are given, each segment's tokens into
+ * a vector of its own: segments are consecutive token runs after [CLS], cut at [SEP].
+ * Every vector is scaled to unit length.
+ */
+export function poolStates(hidden: Float32Array, mask: BigInt64Array, [batch, length, width]: number[], segments?: number[][]): EmbeddedText[] {
+  const pool = (b: number, from: number, to: number): Float32Array => {
     // The mean's direction is the sum's: dividing by the token count is folded into normalizing.
     const sum = new Float64Array(width);
-    for (let t = 0; t < length; t++) {
-      if (mask[b * length + t] === 0n) continue;
+    for (let t = from; t < to; t++) {
       const offset = (b * length + t) * width;
       for (let d = 0; d < width; d++) sum[d] += hidden[offset + d];
     }
@@ -88,7 +101,22 @@ export function meanPool(hidden: Float32Array, mask: BigInt64Array, [batch, leng
     norm = Math.sqrt(norm) || 1;
     const vector = new Float32Array(width);
     for (let d = 0; d < width; d++) vector[d] = sum[d] / norm;
-    vectors.push(vector);
+    return vector;
+  };
+  const out: EmbeddedText[] = [];
+  for (let b = 0; b < batch; b++) {
+    let real = 0;
+    for (let t = 0; t < length; t++) if (mask[b * length + t] !== 0n) real++;
+    const pooled: Float32Array[] = [];
+    let from = 1;
+    for (const count of segments?.[b] ?? []) {
+      const start = Math.min(from, real - 1);
+      const end = Math.min(from + count, real - 1);
+      // A segment cut off by truncation keeps the last real token, so it still has a vector.
+      pooled.push(end > start ? pool(b, start, end) : pool(b, Math.max(real - 2, 0), real - 1));
+      from += count;
+    }
+    out.push({ vector: pool(b, 0, real), segments: pooled });
   }
-  return vectors;
+  return out;
 }

@@ -29,4 +29,14 @@ export interface PassageDraft {
   /** 0-based index of the window within the paragraph (0 when the paragraph fits). */
   window: number;
   text: string;
+  /** The passage's sentences (one span for the whole text when it is one sentence). */
+  sentences: SentenceSpan[];
+  /** Tokens each sentence takes, special tokens excluded (empty for a single sentence). */
+  sentenceTokens: number[];
+}
+
+/** A sentence of a text and its character offsets: `text.slice(start, end)` is the sentence. */
+export interface SentenceSpan {
+  start: number;
+  end: number;
 }

@@ -1,4 +1,4 @@
-import type { PassageDraft } from './article.js';
+import type { PassageDraft, SentenceSpan } from './article.js';
 
 /** Counts the tokens a text takes in the model, special tokens included. */
 export type TokenCounter = (text: string) => number;
@@ -12,7 +12,7 @@ export interface WindowOptions {
 }
 
 /** Bump whenever cleaning or splitting changes, so indexes made by older chunkers are rebuilt. */
-export const CHUNKER_VERSION = 1;
+export const CHUNKER_VERSION = 2;
 
 // A sentence ends at . ! ? (and closing quotes) followed by a space and a capital, digit or quote.
 const SENTENCE_BREAK = /(?<=[.!?]["”’')\]]?)\s+(?=["“‘(\[]?[A-Z0-9])/;
@@ -20,6 +20,19 @@ const SENTENCE_BREAK = /(?<=[.!?]["”’')\]]?)\s+(?=["“‘(\[]?[A-Z0-9])/;
 /** Splits text into sentences on terminal punctuation followed by a capitalized word. */
 export function splitSentences(text: string): string[] {
   return text.split(SENTENCE_BREAK).map((s) => s.trim()).filter(Boolean);
+}
+
+/** The sentences of a text with their offsets (the whole text when it has one). */
+export function sentenceSpans(text: string): SentenceSpan[] {
+  const spans: SentenceSpan[] = [];
+  let from = 0;
+  for (const sentence of splitSentences(text)) {
+    const start = text.indexOf(sentence, from);
+    if (start < 0) continue;
+    spans.push({ start, end: start + sentence.length });
+    from = start + sentence.length;
+  }
+  return spans.length > 0 ? spans : [{ start: 0, end: text.length }];
 }
 
 /**
@@ -31,7 +44,12 @@ export function splitPassages(paragraphs: string[], options: WindowOptions): Pas
   const passages: PassageDraft[] = [];
   paragraphs.forEach((text, paragraph) => {
     const windows = options.countTokens(text) <= options.maxTokens ? [text] : windowText(text, options);
-    windows.forEach((windowText, window) => passages.push({ paragraph, window, text: windowText }));
+    windows.forEach((windowText, window) => {
+      const sentences = sentenceSpans(windowText);
+      // Each sentence's tokens, so that its vector can be pooled from the passage's token states.
+      const sentenceTokens = sentences.length > 1 ? sentences.map(({ start, end }) => options.countTokens(windowText.slice(start, end)) - 2) : [];
+      passages.push({ paragraph, window, text: windowText, sentences, sentenceTokens });
+    });
   });
   return passages;
 }

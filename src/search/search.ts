@@ -50,7 +50,8 @@ export async function searchPassages(embedder: Embedder, store: Store, request: 
   clock('rank');
   const top = collapseDuplicates(ranked, isMoreComplete, request.k);
   clock('collapse');
-  const answers = await findAnswers(embedder, queryVector, request.query, top.map(({ passage }) => passage.text));
+  const sentences = store.sentences(top.map(({ passage }) => passage.id));
+  const answers = findAnswers(queryVector, top.map(({ passage }) => ({ text: passage.text, spans: [], vectors: [], ...sentences.get(passage.id) })));
   clock('answer');
   const results = top.map(({ passage, score, alsoIn }, i) => ({
     rank: i + 1,

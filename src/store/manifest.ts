@@ -5,7 +5,7 @@ import { NewsqError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** Bump when the on-disk layout changes in a way older code cannot read. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 const manifestSchema = z.object({
   formatVersion: z.number().int(),

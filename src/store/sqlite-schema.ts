@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 
 /**
- * Creates the tables of an index database, or brings an older one up to date. Passages are
+ * Creates the tables of an index database (indexes of older formats are refused by the manifest
+ * before this runs). Passages are
  * indexed twice: their vectors (in the HNSW graph, derived) and their words, in an FTS5 table with
  * Porter stemming that is written in the same transactions as the passages.
  */
@@ -15,24 +16,17 @@ export function createSchema(db: Database.Database): void {
     CREATE TABLE IF NOT EXISTS passages (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-      paragraph INTEGER NOT NULL, window_index INTEGER NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL
+      paragraph INTEGER NOT NULL, window_index INTEGER NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL,
+      sentences TEXT NOT NULL DEFAULT '[]', sentence_vectors BLOB
     );
     CREATE INDEX IF NOT EXISTS passages_by_article ON passages(article_id, paragraph);
     CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source COLLATE NOCASE);
     CREATE INDEX IF NOT EXISTS articles_by_date ON articles(published);
     INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0');
   `);
-  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(articles)').all();
-  if (!columns.some((column) => column.name === 'paragraph_count')) {
-    db.exec('ALTER TABLE articles ADD COLUMN paragraph_count INTEGER NOT NULL DEFAULT 0; UPDATE articles SET paragraph_count = json_array_length(paragraphs);');
-  }
-  const hasFts = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'passages_fts'").get();
-  if (!hasFts) {
-    db.transaction(() => {
-      db.exec(`CREATE VIRTUAL TABLE passages_fts USING fts5(text, title, tokenize = 'porter unicode61 remove_diacritics 2')`);
-      db.exec('INSERT INTO passages_fts (rowid, text, title) SELECT p.id, p.text, a.title FROM passages p JOIN articles a ON a.id = p.article_id');
-      // Deleting a passage deletes its words: the two can never disagree.
-      db.exec('CREATE TRIGGER passages_fts_delete AFTER DELETE ON passages BEGIN DELETE FROM passages_fts WHERE rowid = old.id; END');
-    })();
-  }
+  db.exec(`
+    CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(text, title, tokenize = 'porter unicode61 remove_diacritics 2');
+    -- Deleting a passage deletes its words: the two can never disagree.
+    CREATE TRIGGER IF NOT EXISTS passages_fts_delete AFTER DELETE ON passages BEGIN DELETE FROM passages_fts WHERE rowid = old.id; END;
+  `);
 }

@@ -5,7 +5,9 @@ import { dot } from '../embed/embedder.js';
 import type { Article } from '../ingest/article.js';
 import { createSchema } from './sqlite-schema.js';
 import { assertCompatible, readManifest, writeManifest, type IndexIdentity } from './manifest.js';
+import type { SentenceSpan } from '../ingest/article.js';
 import { toMatchExpression } from './lexical-query.js';
+import { packInt8, unpackInt8 } from './vector-codec.js';
 import type { ArticleSummary, ArticleWrite, PassageFilter, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
 import { VectorIndex, type HnswSettings, type VectorHit } from './vector-index.js';
 
@@ -89,7 +91,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
     insertArticle: db.prepare(
       'INSERT INTO articles (id, title, source, published, path, url, hash, origin, paragraphs, paragraph_count) VALUES (@id, @title, @source, @published, @path, @url, @hash, @origin, @paragraphs, @paragraphCount)',
     ),
-    insertPassage: db.prepare('INSERT INTO passages (article_id, paragraph, window_index, text, vector) VALUES (?, ?, ?, ?, ?)'),
+    insertPassage: db.prepare('INSERT INTO passages (article_id, paragraph, window_index, text, vector, sentences, sentence_vectors) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    sentences: db.prepare<[string], { id: number; sentences: string; sentence_vectors: Buffer | null }>(
+      'SELECT id, sentences, sentence_vectors FROM passages WHERE id IN (SELECT value FROM json_each(?))',
+    ),
     insertWords: db.prepare('INSERT INTO passages_fts (rowid, text, title) VALUES (?, ?, ?)'),
     article: db.prepare<[string], ArticleRow & { hash: string; paragraphs: string }>('SELECT * FROM articles WHERE id = ?'),
     passages: db.prepare<[string], PassageRow>(`
@@ -190,8 +195,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
         for (const { article, hash, origin, passages } of writes) {
           removeWithin(article.id, removed);
           statements.insertArticle.run({ ...summaryOf(article), hash, origin, paragraphs: JSON.stringify(article.paragraphs), paragraphCount: article.paragraphs.length });
-          for (const { draft, vector } of passages) {
-            const result = statements.insertPassage.run(article.id, draft.paragraph, draft.window, draft.text, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+          for (const { draft, vector, sentenceVectors } of passages) {
+            const spans = JSON.stringify(draft.sentences.map(({ start, end }) => [start, end]));
+            const packed = sentenceVectors.length > 0 ? packInt8(sentenceVectors) : null;
+            const result = statements.insertPassage.run(article.id, draft.paragraph, draft.window, draft.text, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength), spans, packed);
             const id = Number(result.lastInsertRowid);
             statements.insertWords.run(id, draft.text, article.title);
             added.push({ id, vector });
@@ -224,6 +231,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
       return statements.lexicalFiltered.all({ ...filterParams(filter), match, k, titleWeight });
     },
 
+    sentences(ids: number[]) {
+      const found = new Map<number, { spans: SentenceSpan[]; vectors: Float32Array[] }>();
+      for (const row of statements.sentences.all(JSON.stringify(ids))) {
+        const spans = (JSON.parse(row.sentences) as [number, number][]).map(([start, end]) => ({ start, end }));
+        found.set(row.id, { spans, vectors: row.sentence_vectors ? unpackInt8(row.sentence_vectors, dimensions) : [] });
+      }
+      return found;
+    },
     passages(ids: number[]): StoredPassage[] {
       const byId = new Map<number, StoredPassage>();
       for (const row of statements.passages.all(JSON.stringify(ids))) {

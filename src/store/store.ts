@@ -1,4 +1,4 @@
-import type { Article, PassageDraft } from '../ingest/article.js';
+import type { Article, PassageDraft, SentenceSpan } from '../ingest/article.js';
 import type { Manifest } from './manifest.js';
 
 /** An article as stored, with the hash of the input it was made from. */
@@ -43,7 +43,8 @@ export interface ArticleWrite {
   hash: string;
   /** The folder or file named when it was indexed; a later sync of the same origin may remove it. */
   origin: string | null;
-  passages: { draft: PassageDraft; vector: Float32Array }[];
+  /** Each passage with its vector and, for a passage of several sentences, each sentence's vector. */
+  passages: { draft: PassageDraft; vector: Float32Array; sentenceVectors: Float32Array[] }[];
 }
 
 export interface StoreStats {
@@ -71,6 +72,8 @@ export interface Store {
   nearest(vector: Float32Array, k: number, filter?: PassageFilter): Hit[];
   /** The `k` passages best matching a question's words by BM25 (positive, higher is better). */
   lexical(question: string, k: number, filter?: PassageFilter): Hit[];
+  /** The sentences of passages, with their vectors (none for a passage of one sentence). */
+  sentences(ids: number[]): Map<number, { spans: SentenceSpan[]; vectors: Float32Array[] }>;
   /** Passages by id, in the order asked; unknown ids are left out. */
   passages(ids: number[]): StoredPassage[];
   stats(): StoreStats;

@@ -6,8 +6,14 @@ const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length + 
 describe('splitPassages', () => {
   it('keeps a paragraph that fits as one passage', () => {
     expect(splitPassages(['Short paragraph here.'], { maxTokens: 16, countTokens: countWords })).toEqual([
-      { paragraph: 0, window: 0, text: 'Short paragraph here.' },
+      { paragraph: 0, window: 0, text: 'Short paragraph here.', sentences: [{ start: 0, end: 21 }], sentenceTokens: [] },
     ]);
+  });
+
+  it('gives each sentence of a passage its offsets and its tokens without the special ones', () => {
+    const [passage] = splitPassages(['One two three. Four five.'], { maxTokens: 64, countTokens: countWords });
+    expect(passage.sentences).toEqual([{ start: 0, end: 14 }, { start: 15, end: 25 }]);
+    expect(passage.sentenceTokens).toEqual([3, 2]);
   });
 
   it('splits a long paragraph into overlapping sentence windows that each fit and lose nothing', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sentenceSpans } from '../../src/search/answer.js';
+import { sentenceSpans } from '../../src/ingest/split.js';
+import { findAnswers } from '../../src/search/answer.js';
 import { collapseDuplicates } from '../../src/search/collapse.js';
 import type { StoredPassage } from '../../src/store/store.js';
 
@@ -46,7 +47,20 @@ describe('sentenceSpans', () => {
   it('gives each sentence with offsets that slice it out of the text', () => {
     const text = 'Egypt fears an exodus.  Cairo says it would “liquidate” the cause. It is firm.';
     const spans = sentenceSpans(text);
-    expect(spans.map((s) => s.answer)).toEqual(['Egypt fears an exodus.', 'Cairo says it would “liquidate” the cause.', 'It is firm.']);
-    for (const span of spans) expect(text.slice(span.answerStart, span.answerEnd)).toBe(span.answer);
+    expect(spans.map(({ start, end }) => text.slice(start, end))).toEqual(['Egypt fears an exodus.', 'Cairo says it would “liquidate” the cause.', 'It is firm.']);
+  });
+});
+
+describe('findAnswers', () => {
+  it('picks the sentence whose vector is closest to the question, and the whole text of a one-sentence passage', () => {
+    const text = 'First one. Second one. Third one.';
+    const spans = sentenceSpans(text);
+    const vectors = [Float32Array.of(1, 0), Float32Array.of(0, 1), Float32Array.of(0.6, 0.8)];
+    const [several, single] = findAnswers(Float32Array.of(0, 1), [
+      { text, spans, vectors },
+      { text: 'Only sentence.', spans: sentenceSpans('Only sentence.'), vectors: [] },
+    ]);
+    expect(several).toEqual({ answer: 'Second one.', answerStart: 11, answerEnd: 22 });
+    expect(single).toEqual({ answer: 'Only sentence.', answerStart: 0, answerEnd: 14 });
   });
 });

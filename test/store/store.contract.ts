@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Article } from '../../src/ingest/article.js';
+import { sentenceSpans } from '../../src/ingest/split.js';
 import type { ArticleWrite, Store } from '../../src/store/store.js';
+import { dot } from '../../src/embed/embedder.js';
 import { createFakeEmbedder } from '../helpers/fake-embedder.js';
 import { tempDir } from '../helpers/fixtures.js';
 
@@ -10,7 +12,12 @@ const embedder = createFakeEmbedder(32);
 export async function articleWrite(id: string, paragraphs: string[], extra: Partial<Article> = {}, origin: string | null = '/corpus'): Promise<ArticleWrite> {
   const vectors = await embedder.embed(paragraphs);
   const article: Article = { id, title: `Title ${id}`, source: null, published: null, path: `${id}.txt`, url: null, paragraphs, ...extra };
-  return { article, hash: `hash-${id}-${paragraphs.length}`, origin, passages: paragraphs.map((text, i) => ({ draft: { paragraph: i, window: 0, text }, vector: vectors[i] })) };
+  const passages = paragraphs.map((text, i) => {
+    const sentences = sentenceSpans(text);
+    const sentenceVectors = sentences.length > 1 ? sentences.map(() => vectors[i]) : [];
+    return { draft: { paragraph: i, window: 0, text, sentences, sentenceTokens: [] }, vector: vectors[i], sentenceVectors };
+  });
+  return { article, hash: `hash-${id}-${paragraphs.length}`, origin, passages };
 }
 
 async function query(store: Store, text: string, k = 3): Promise<string[]> {
@@ -76,6 +83,22 @@ export function storeContract(name: string, open: (dir: string) => Store): void 
       expect(reopened.getArticle('a')?.paragraphs).toEqual(['Persistent paragraph about Rafah.']);
       expect(await query(reopened, 'Rafah', 1)).toEqual(['Persistent paragraph about Rafah.']);
       reopened.close();
+    });
+
+    it('keeps each passage’s sentences and their vectors', async () => {
+      const store = open(tempDir());
+      store.writeArticles([await articleWrite('a', ['One sentence only.', 'First sentence here. Second sentence there.'])]);
+      const ids = store.passages(store.nearest((await embedder.embed(['sentence']))[0], 2).map((h) => h.id));
+      const sentences = store.sentences(ids.map((p) => p.id));
+      const single = sentences.get(ids.find((p) => p.paragraph === 0)!.id)!;
+      const double = sentences.get(ids.find((p) => p.paragraph === 1)!.id)!;
+      expect(single).toEqual({ spans: [{ start: 0, end: 18 }], vectors: [] });
+      expect(double.spans).toEqual([{ start: 0, end: 20 }, { start: 21, end: 43 }]);
+      expect(double.vectors).toHaveLength(2);
+      const [expected] = await embedder.embed(['First sentence here. Second sentence there.']);
+      // Stored as int8: close to, not exactly, the vector written.
+      expect(dot(double.vectors[0], expected)).toBeGreaterThan(0.99);
+      store.close();
     });
 
     it('returns passages in the order asked and leaves out unknown ids', async () => {
