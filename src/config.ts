@@ -17,6 +17,8 @@ export const configSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8787),
   defaultK: z.number().int().min(1).max(100).default(5),
+  /** When set, every HTTP route but /health requires `Authorization: Bearer <apiKey>`. */
+  apiKey: z.string().min(1).optional(),
   hnsw: z
     .object({
       m: z.number().int().min(2).max(128).default(16),
@@ -48,6 +50,7 @@ export const ENVIRONMENT: Record<string, keyof Config> = {
   NEWSQ_DTYPE: 'dtype',
   HOST: 'host',
   PORT: 'port',
+  NEWSQ_API_KEY: 'apiKey',
 };
 
 /** Builds the effective config: defaults, overridden by the environment, overridden by flags. */

@@ -4,10 +4,12 @@
  */
 export const errorCodes = {
   bad_request: { status: 400, exit: 2 },
+  unauthorized: { status: 401, exit: 1 },
   not_found: { status: 404, exit: 1 },
   payload_too_large: { status: 413, exit: 2 },
   no_index: { status: 503, exit: 1 },
   index_mismatch: { status: 409, exit: 1 },
+  index_busy: { status: 409, exit: 1 },
   unreadable_input: { status: 400, exit: 1 },
   model_unavailable: { status: 503, exit: 1 },
   internal: { status: 500, exit: 1 },

@@ -39,6 +39,9 @@ interface SyncContext {
 // Articles are embedded and committed in groups of about this many passages: large enough to
 // keep the model's batches full, small enough that a kill loses little work.
 const PASSAGES_PER_COMMIT = 256;
+// How often a long sync saves the vector graph, so that readers see its progress and a restart
+// after a crash rebuilds little.
+const FLUSH_EVERY_MS = 60_000;
 
 /**
  * Makes the index mirror the given sources: embeds new and changed articles (by input hash),
@@ -72,6 +75,7 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   let group: { origin: string; prepared: PreparedArticle }[] = [];
   let groupPassages = 0;
   let done = 0;
+  let lastFlush = performance.now();
   const commitGroup = async () => {
     const drafts = group.flatMap(({ prepared }) => prepared.passages);
     const texts = drafts.map((draft) => draft.text);
@@ -93,6 +97,10 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
       else summary.added++;
     }
     summary.embedded += texts.length;
+    if (performance.now() - lastFlush > FLUSH_EVERY_MS) {
+      store.flush();
+      lastFlush = performance.now();
+    }
     done += group.length;
     onProgress?.({ articlesDone: done + summary.unchanged, articlesTotal: pending.length + summary.unchanged, passagesDone: summary.embedded });
     group = [];

@@ -5,7 +5,7 @@ import { ARTICLE_EXTENSIONS, parseFile, type Skipped } from '../ingest/parse.js'
 import type { SyncSource } from '../sync.js';
 
 // Exports are large; single articles are not. Past these sizes a file is reported, not read.
-const MAX_FILE_BYTES = 64 * 1024 * 1024;
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
 const MAX_EXPORT_BYTES = 1024 * 1024 * 1024;
 
 /**

@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -13,8 +14,10 @@ import { MAX_BODY_BYTES, searchBodySchema, searchParamsSchema } from './schemas.
  * The HTTP API over one engine. Every input is validated; every failure answers with
  * `{"error": {"code", "message"}}` and the status of its code, never a stack trace.
  */
-export function createApp(engine: Engine, logger: Logger = silentLogger): Hono {
+export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: string } = {}): Hono {
+  const logger = options.logger ?? silentLogger;
   const app = new Hono();
+  if (options.apiKey) app.use('*', requireApiKey(options.apiKey));
 
   app.get('/health', (c) => {
     const { articles, passages, model } = engine.stats();
@@ -22,6 +25,7 @@ export function createApp(engine: Engine, logger: Logger = silentLogger): Hono {
   });
 
   app.get('/search', async (c) => {
+    assertUtf8Query(c.req.url);
     const { q, ...options } = validate(searchParamsSchema, c.req.query());
     return c.json(await engine.search(toSearchRequest(q, options)));
   });
@@ -60,9 +64,47 @@ export function createApp(engine: Engine, logger: Logger = silentLogger): Hono {
   return app;
 }
 
+/** Requires `Authorization: Bearer <key>` on every route but /health, compared in constant time. */
+function requireApiKey(key: string): MiddlewareHandler {
+  const expected = createHash('sha256').update(key).digest();
+  return async (c, next) => {
+    if (c.req.path === '/health') return next();
+    const match = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '');
+    // Hashing both sides gives equal lengths, so the comparison time says nothing about the key.
+    const given = createHash('sha256').update(match?.[1] ?? '').digest();
+    if (!match || !timingSafeEqual(given, expected)) {
+      c.header('WWW-Authenticate', 'Bearer');
+      throw new NewsqError('unauthorized', 'this server requires an API key: send Authorization: Bearer <key>');
+    }
+    return next();
+  };
+}
+
 function toSearchRequest(query: string, options: { k?: number; mode?: SearchMode; source?: string; from?: string; to?: string }) {
   const { k, mode, source, from, to } = options;
   return { query, k, mode, filter: { source, from, to } };
+}
+
+/** Hono passes undecodable percent-escapes through as text; newsq refuses them, naming the field. */
+function assertUtf8Query(url: string): void {
+  const query = url.slice(url.indexOf('?') + 1);
+  if (!url.includes('?')) return;
+  for (const pair of query.split('&')) {
+    const [name, value = ''] = pair.split('=');
+    try {
+      decodeURIComponent(value.replace(/\+/g, ' '));
+    } catch {
+      throw new NewsqError('bad_request', `${safeDecode(name)} is not valid percent-encoded UTF-8`);
+    }
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return 'a query parameter';
+  }
 }
 
 function errorBody(code: ErrorCode, message: string) {
@@ -70,7 +112,12 @@ function errorBody(code: ErrorCode, message: string) {
 }
 
 async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await c.req.arrayBuffer());
+  } catch {
+    throw new NewsqError('bad_request', 'the request body is not valid UTF-8');
+  }
   try {
     return JSON.parse(text);
   } catch {

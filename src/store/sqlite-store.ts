@@ -9,6 +9,7 @@ import type { SentenceSpan } from '../ingest/article.js';
 import { toMatchExpression } from './lexical-query.js';
 import { packInt8, unpackInt8 } from './vector-codec.js';
 import type { ArticleSummary, ArticleWrite, PassageFilter, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
+import { acquireWriteLock, type WriteLock } from './write-lock.js';
 import { VectorIndex, type HnswSettings, type VectorHit } from './vector-index.js';
 
 const DATABASE_FILE = 'newsq.sqlite';
@@ -65,11 +66,25 @@ interface ArticleRow {
  * vectors whenever its file is missing, unreadable or of another generation.
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store | null {
+  const lock = options.writable ? acquireWriteLock(options.dir, options.onNotice) : null;
+  try {
+    return openLocked(options, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store | null {
   const { dir, identity } = options;
+  if (options.writable) removeLeftovers(dir);
   if (options.reset && options.writable) removeIndexFiles(dir);
   let manifest = readManifest(dir);
   if (!manifest) {
-    if (!options.writable || !identity) return null;
+    if (!options.writable || !identity) {
+      lock?.release();
+      return null;
+    }
     mkdirSync(dir, { recursive: true });
     manifest = writeManifest(dir, identity);
   }
@@ -139,9 +154,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
   // The graph is loaded on first use, so that inspecting an index stays cheap.
   let loaded: VectorIndex | null = null;
   let dirty = false;
+  let loadedGeneration = -1;
   const graph = (): VectorIndex => {
     if (loaded) return loaded;
-    loaded = loadGraph(dir, generation(), dimensions, options.hnsw, countPassages());
+    loadedGeneration = generation();
+    loaded = loadGraph(dir, loadedGeneration, dimensions, options.hnsw, countPassages());
     if (!loaded) {
       if (countPassages() > 0) options.onNotice?.(`rebuilding the vector index from ${countPassages()} stored passages`);
       loaded = rebuildGraph();
@@ -153,6 +170,20 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
     if (!dirty || !options.writable || !loaded) return;
     saveGraph(loaded);
     dirty = false;
+  };
+
+  // A reader (serve) follows a writer's commits: once the writer has saved the graph of the
+  // database's current generation, the reader swaps to it. Until then it keeps the graph it has,
+  // which only lacks the newest passages (lexical search already finds them) or still holds
+  // removed ones (hydration drops them).
+  const followWriter = (): void => {
+    if (!loaded) return;
+    const current = generation();
+    if (current === loadedGeneration) return;
+    const next = loadGraph(dir, current, dimensions, options.hnsw, countPassages());
+    if (!next) return;
+    loaded = next;
+    loadedGeneration = current;
   };
 
   const removeWithin = (id: string, removed: number[]): void => {
@@ -216,6 +247,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
       return { ...summaryOf(row), hash: row.hash, paragraphs: JSON.parse(row.paragraphs) as string[] };
     },
     nearest(vector, k, filter) {
+      if (!options.writable) followWriter();
       const allowed = allowedIds(filter);
       if (!allowed) return graph().search(vector, k);
       // A narrow filter leaves few passages: scoring them all is exact and cheaper than the graph.
@@ -253,10 +285,20 @@ export function openSqliteStore(options: SqliteStoreOptions): Store | null {
     },
     flush,
     close() {
-      flush();
-      db.close();
+      try {
+        flush();
+        db.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
+}
+
+/** Temporary files of a writer that was killed mid-write: only the lock holder may remove them. */
+function removeLeftovers(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const file of readdirSync(dir)) if (/\.tmp-\d+$/.test(file)) rmSync(join(dir, file), { force: true });
 }
 
 function removeIndexFiles(dir: string): void {

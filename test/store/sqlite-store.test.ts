@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -81,5 +82,44 @@ describe('SQLite store files', () => {
     const reset = openSqliteStore({ dir, identity: { ...identity, dimensions: 32 }, hnsw, writable: true, reset: true })!;
     expect(reset.stats()).toMatchObject({ articles: 0, passages: 0 });
     reset.close();
+  });
+});
+
+describe('one writer at a time, readers following', () => {
+  it('refuses a second writer while the first holds the lock, and lets it in after', async () => {
+    const dir = tempDir();
+    const writer = open(dir);
+    writer.close();
+    // Another live process holding the lock: a child that sleeps.
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
+    try {
+      writeFileSync(join(dir, 'write.lock'), JSON.stringify({ pid: sleeper.pid, since: '2026-01-01T00:00:00.000Z' }));
+      expect(() => open(dir)).toThrow(new RegExp(`another newsq process \\(pid ${sleeper.pid}\\) has been writing to .* since 2026-01-01`));
+    } finally {
+      sleeper.kill('SIGKILL');
+      await new Promise((resolve) => sleeper.once('exit', resolve));
+    }
+    const notices: string[] = [];
+    const after = open(dir, notices);
+    expect(notices).toEqual([`cleared a stale write lock left by pid ${sleeper.pid} in ${dir}`]);
+    after.close();
+    expect(existsSync(join(dir, 'write.lock'))).toBe(false);
+  });
+
+  it('lets a reader see what a writer commits, without reopening', async () => {
+    const dir = tempDir();
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('a', ['First article about Cairo talks.'])]);
+    writer.flush();
+    const reader = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    const fake = createFakeEmbedder(32);
+    const find = async (text: string) => reader.passages(reader.nearest((await fake.embed([text]))[0], 1).map((h) => h.id))[0]?.text;
+    expect(await find('Cairo talks')).toBe('First article about Cairo talks.');
+    writer.writeArticles([await articleWrite('b', ['Second article on Sinai refugees.'])]);
+    writer.flush();
+    expect(await find('Sinai refugees')).toBe('Second article on Sinai refugees.');
+    expect(reader.stats().articles).toBe(2);
+    writer.close();
+    reader.close();
   });
 });

@@ -30,7 +30,10 @@ export function serveOverrides(values: Record<string, string | boolean | undefin
 
 /** Serves until SIGINT or SIGTERM, then closes the server and the engine; resolves to exit code 0. */
 export function serveEngine(engine: Engine, config: Config, context: CliContext): Promise<number> {
-  const app = createApp(engine, context.logger);
+  const app = createApp(engine, { logger: context.logger, apiKey: config.apiKey });
+  if (!config.apiKey && !isLoopback(config.host)) {
+    context.logger.warn(`serving on ${config.host} without an API key: anyone who can reach this address can search the index; set NEWSQ_API_KEY`);
+  }
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
       const url = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
@@ -53,4 +56,8 @@ export function serveEngine(engine: Engine, config: Config, context: CliContext)
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
