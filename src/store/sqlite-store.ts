@@ -51,14 +51,7 @@ function filterParams(filter: PassageFilter | undefined): FilterParams {
   return { source: filter?.source ?? null, from: filter?.from ?? null, to: filter?.to ?? null };
 }
 
-interface ArticleRow {
-  id: string;
-  title: string | null;
-  source: string | null;
-  published: string | null;
-  path: string | null;
-  url: string | null;
-}
+type ArticleRow = ArticleSummary;
 
 /**
  * The default store: SQLite (WAL) holds articles, passages and vectors and is the source of

@@ -1,34 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
-import { loadEmbedder, type Engine } from '../../src/engine.js';
+import { loadEmbedder } from '../../src/engine.js';
 import { normalizeForComparison } from '../../src/search/collapse.js';
-import { sampleEngine } from '../helpers/engine.js';
+import { useSampleEngine } from '../helpers/engine.js';
 
 describe('answers on the sample articles, with the real model', () => {
-  let dir: string;
-  let engine: Engine;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'newsq-samples-'));
-    engine = await sampleEngine(dir, await loadEmbedder(resolveConfig(process.env, {})));
-  });
-  afterAll(() => {
-    engine.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const sample = useSampleEngine(() => loadEmbedder(resolveConfig(process.env, {})));
 
   it('puts the answering passage first for factual questions', async () => {
-    const corridor = await engine.search({ query: 'What is the Philadelphi Corridor?' });
+    const corridor = await sample.engine.search({ query: 'What is the Philadelphi Corridor?' });
     expect(corridor.results[0].answer).toBe('The Philadelphi Corridor is a narrow 14-kilometre strip of land covering the entire border between Egypt and Gaza.');
-    const netanyahu = await engine.search({ query: 'What did Netanyahu call the Hamas counter-proposals?' });
+    const netanyahu = await sample.engine.search({ query: 'What did Netanyahu call the Hamas counter-proposals?' });
     expect(netanyahu.results[0].text).toMatch(/Netanyahu firmly rejected the proposals, saying they were “delusional”/);
   });
 
   it('shows a paragraph shared by two copies of an article once, with the other copy in alsoIn', async () => {
-    const response = await engine.search({ query: 'What did Netanyahu call the Hamas counter-proposals?', k: 10 });
+    const response = await sample.engine.search({ query: 'What did Netanyahu call the Hamas counter-proposals?', k: 10 });
     const shared = response.results.find((result) => result.text.includes('“delusional”'))!;
     // The full copy has more paragraphs than the cut-short one, so it is the one shown.
     expect(shared.article.id).toBe('001_1494f7528b899f5e.txt');
@@ -40,7 +27,7 @@ describe('answers on the sample articles, with the real model', () => {
     'never lists the same passage twice and marks a real answer sentence (%s)',
     async (query) => {
       for (const mode of ['hybrid', 'dense', 'lexical'] as const) {
-        const { results } = await engine.search({ query, k: 20, mode });
+        const { results } = await sample.engine.search({ query, k: 20, mode });
         const texts = results.map((result) => normalizeForComparison(result.text));
         expect(new Set(texts).size).toBe(texts.length);
         for (const result of results) {
@@ -52,15 +39,15 @@ describe('answers on the sample articles, with the real model', () => {
   );
 
   it('ranks a passage giving Egypt’s reasons in the top 5', async () => {
-    const { results } = await engine.search({ query: 'why does Egypt oppose a Rafah offensive' });
+    const { results } = await sample.engine.search({ query: 'why does Egypt oppose a Rafah offensive' });
     expect(results.some((result) => /forced to flee across the border into its Sinai|“liquidate” the Palestinian cause|like Egypt .* fear that ground operations in Rafah/.test(result.text))).toBe(true);
   });
 
   it('filters by outlet and by date', async () => {
-    const reuters = await engine.search({ query: 'Egypt border security talks', k: 20, filter: { source: 'REUTERS' } });
+    const reuters = await sample.engine.search({ query: 'Egypt border security talks', k: 20, filter: { source: 'REUTERS' } });
     expect(reuters.results.length).toBeGreaterThan(0);
     expect(new Set(reuters.results.map((result) => result.article.id))).toEqual(new Set(['004_9185147787dbf855.txt']));
-    const february = await engine.search({ query: 'Egypt border security talks', k: 50, filter: { from: '2024-02-01', to: '2024-02-15' } });
+    const february = await sample.engine.search({ query: 'Egypt border security talks', k: 50, filter: { from: '2024-02-01', to: '2024-02-15' } });
     expect(new Set(february.results.map((result) => result.article.published))).toEqual(new Set(['2024-02-09']));
   });
 });

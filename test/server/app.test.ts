@@ -1,25 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Hono } from 'hono';
-import type { Engine } from '../../src/engine.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
-import { sampleEngine } from '../helpers/engine.js';
+import { useSampleEngine } from '../helpers/engine.js';
 
 describe('HTTP API', () => {
-  let dir: string;
-  let engine: Engine;
+  const sample = useSampleEngine();
   let app: Hono;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'newsq-app-'));
-    engine = await sampleEngine(dir);
-    app = createApp(engine);
-  });
-  afterAll(() => {
-    engine.close();
-    rmSync(dir, { recursive: true, force: true });
+  beforeAll(() => {
+    app = createApp(sample.engine);
   });
 
   const expectError = async (response: Response, status: number, code: string, message: RegExp) => {

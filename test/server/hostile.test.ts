@@ -1,26 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
-import { sampleEngine } from '../helpers/engine.js';
+import { useSampleEngine } from '../helpers/engine.js';
 
 describe('hostile HTTP input', () => {
-  let dir: string;
-  let engine: Engine;
+  const sample = useSampleEngine();
   let app: Hono;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'newsq-hostile-'));
-    engine = await sampleEngine(dir);
-    app = createApp(engine);
-  });
-  afterAll(() => {
-    engine.close();
-    rmSync(dir, { recursive: true, force: true });
+  beforeAll(() => {
+    app = createApp(sample.engine);
   });
 
   const noLeak = async (response: Response) => {
@@ -81,18 +69,10 @@ describe('hostile HTTP input', () => {
 });
 
 describe('API key', () => {
-  let dir: string;
-  let engine: Engine;
+  const sample = useSampleEngine();
   let app: Hono;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'newsq-key-'));
-    engine = await sampleEngine(dir);
-    app = createApp(engine, { apiKey: 's3cret-key' });
-  });
-  afterAll(() => {
-    engine.close();
-    rmSync(dir, { recursive: true, force: true });
+  beforeAll(() => {
+    app = createApp(sample.engine, { apiKey: 's3cret-key' });
   });
 
   it('requires the bearer key on every route but /health', async () => {
