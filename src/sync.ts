@@ -38,7 +38,7 @@ interface SyncContext {
 
 // Articles are embedded and committed in groups of about this many passages: large enough to
 // keep the model's batches full, small enough that a kill loses little work.
-const PASSAGES_PER_COMMIT = 256;
+const PASSAGES_PER_COMMIT = 1024;
 // How often a long sync saves the vector graph, so that readers see its progress and a restart
 // after a crash rebuilds little.
 const FLUSH_EVERY_MS = 60_000;
@@ -72,19 +72,18 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   }
 
   const windows = { maxTokens: embedder.maxTokens, countTokens: (text: string) => embedder.countTokens(text) };
-  let group: { origin: string; prepared: PreparedArticle }[] = [];
+  let group: { origin: string; hash: string; prepared: PreparedArticle }[] = [];
   let groupPassages = 0;
   let done = 0;
   let lastFlush = performance.now();
   const commitGroup = async () => {
     const drafts = group.flatMap(({ prepared }) => prepared.passages);
-    const texts = drafts.map((draft) => draft.text);
-    const embedded = await embedder.embedWithSegments(texts, drafts.map((draft) => draft.sentenceTokens));
+    const embedded = await embedder.embedPassages(drafts.map((draft) => draft.sentences.map(({ start, end }) => draft.text.slice(start, end))));
     let next = 0;
     store.writeArticles(
-      group.map(({ origin, prepared }) => ({
+      group.map(({ origin, hash, prepared }) => ({
         article: prepared.article,
-        hash: prepared.hash,
+        hash,
         origin,
         passages: prepared.passages.map((draft) => {
           const { vector, segments } = embedded[next++];
@@ -96,7 +95,7 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
       if (stored.has(prepared.article.id)) summary.updated++;
       else summary.added++;
     }
-    summary.embedded += texts.length;
+    summary.embedded += drafts.length;
     if (performance.now() - lastFlush > FLUSH_EVERY_MS) {
       store.flush();
       lastFlush = performance.now();
@@ -108,12 +107,12 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   };
 
   for (const { origin, input, hash } of pending) {
-    const prepared = { ...prepareArticle(input, windows), hash };
+    const prepared = prepareArticle(input, windows);
     if (prepared.passages.length === 0) {
       summary.skipped.push({ path: input.path ?? input.id, reason: 'no article text left after removing boilerplate' });
       continue;
     }
-    group.push({ origin, prepared });
+    group.push({ origin, hash, prepared });
     groupPassages += prepared.passages.length;
     if (groupPassages >= PASSAGES_PER_COMMIT) await commitGroup();
   }

@@ -10,11 +10,11 @@ export interface Embedder {
   /** Embeds each text to an L2-normalized vector, in input order. */
   embed(texts: string[]): Promise<Float32Array[]>;
   /**
-   * Embeds texts and, within each, consecutive segments (sentences) given by their token counts
-   * (special tokens excluded): a segment's vector pools its tokens' states in the context of the
-   * whole text, at no extra model cost.
+   * Embeds passages given as their sentences, in order: each passage as the whole text they make,
+   * and, for a passage of several sentences, each sentence by pooling its tokens' states in the
+   * context of the whole passage, at no extra model cost.
    */
-  embedWithSegments(texts: string[], segments: number[][]): Promise<EmbeddedText[]>;
+  embedPassages(passages: string[][]): Promise<EmbeddedText[]>;
   /** How many tokens `text` takes, special tokens included, without truncation. */
   countTokens(text: string): number;
 }

@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { AutoModel, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import { AutoModel, AutoTokenizer, env, Tensor as TensorClass, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
 import { NewsqError } from '../errors.js';
 import type { EmbeddedText, Embedder } from './embedder.js';
 import { BUNDLED_MODEL_ID, ensureBundledModel } from './model-cache.js';
+
+const ID_CACHE_SIZE = 50_000;
 
 /** Weight precisions newsq offers; they map to transformers.js `dtype`s of the same name. */
 export type Dtype = 'q8' | 'fp32';
@@ -44,21 +46,55 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
   }
   const dimensions = (model.config as unknown as { hidden_size: number }).hidden_size;
 
-  async function embedBatch(texts: string[], segments: number[][] | undefined): Promise<EmbeddedText[]> {
-    const inputs = tokenizer(texts, { padding: true, truncation: true, max_length: options.maxTokens });
+  // Ids of texts already tokenized (without special tokens): indexing counts a sentence's tokens
+  // when it splits paragraphs, then embeds the same sentence; it is tokenized once.
+  const idsCache = new Map<string, number[]>();
+  const tokenize = (text: string): number[] => {
+    let ids = idsCache.get(text);
+    if (!ids) {
+      ids = tokenizer.encode(text, { add_special_tokens: false });
+      if (idsCache.size >= ID_CACHE_SIZE) idsCache.clear();
+      idsCache.set(text, ids);
+    }
+    return ids;
+  };
+  const [cls, sep] = tokenizer.encode('');
+  const pad = (tokenizer as unknown as { pad_token_id?: number }).pad_token_id ?? 0;
+
+  /** Runs the model on texts given as their pieces' ids; pools each text and, if asked, each piece. */
+  async function embedBatch(pieces: number[][][], poolPieces: boolean): Promise<EmbeddedText[]> {
+    const rows = pieces.map((parts) => [cls, ...parts.flat()].slice(0, options.maxTokens - 1).concat(sep));
+    const width = Math.max(...rows.map((row) => row.length));
+    const ids = new BigInt64Array(rows.length * width);
+    const mask = new BigInt64Array(rows.length * width);
+    rows.forEach((row, r) => {
+      for (let t = 0; t < width; t++) {
+        ids[r * width + t] = BigInt(t < row.length ? row[t] : pad);
+        mask[r * width + t] = t < row.length ? 1n : 0n;
+      }
+    });
+    const dims = [rows.length, width];
+    const inputs = {
+      input_ids: new TensorClass('int64', ids, dims),
+      attention_mask: new TensorClass('int64', mask, dims),
+      token_type_ids: new TensorClass('int64', new BigInt64Array(rows.length * width), dims),
+    };
     const { last_hidden_state: hidden } = (await model(inputs)) as { last_hidden_state: Tensor };
-    return poolStates(hidden.data as Float32Array, inputs.attention_mask.data as BigInt64Array, hidden.dims as number[], segments);
+    const segments = poolPieces ? pieces.map((parts) => (parts.length > 1 ? parts.map((part) => part.length) : [])) : undefined;
+    return poolStates(hidden.data as Float32Array, mask, hidden.dims as number[], segments);
   }
 
-  async function embedSorted(texts: string[], segments?: number[][]): Promise<EmbeddedText[]> {
+  async function embedSorted(texts: string[][], poolPieces: boolean): Promise<EmbeddedText[]> {
+    const pieces = texts.map((parts) => parts.map(tokenize));
     // Batches of similar length waste little work on padding.
-    const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
+    const lengths = pieces.map((parts) => parts.reduce((sum, part) => sum + part.length, 0));
+    const order = texts.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b]);
     const embedded = new Array<EmbeddedText>(texts.length);
     for (let start = 0; start < order.length; start += options.batchSize) {
       const slice = order.slice(start, start + options.batchSize);
       const batch = await embedBatch(
-        slice.map((i) => texts[i]),
-        segments && slice.map((i) => segments[i]),
+        slice.map((i) => pieces[i]),
+        poolPieces,
       );
       slice.forEach((index, j) => (embedded[index] = batch[j]));
     }
@@ -71,13 +107,13 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     dimensions,
     maxTokens: options.maxTokens,
     async embed(texts) {
-      return (await embedSorted(texts)).map((embedded) => embedded.vector);
+      return (await embedSorted(texts.map((text) => [text]), false)).map((embedded) => embedded.vector);
     },
-    embedWithSegments(texts, segments) {
-      return embedSorted(texts, segments);
+    embedPassages(passages) {
+      return embedSorted(passages, true);
     },
     countTokens(text) {
-      return tokenizer.encode(text).length;
+      return tokenize(text).length + 2;
     },
   };
 }

@@ -31,8 +31,6 @@ export interface PassageDraft {
   text: string;
   /** The passage's sentences (one span for the whole text when it is one sentence). */
   sentences: SentenceSpan[];
-  /** Tokens each sentence takes, special tokens excluded (empty for a single sentence). */
-  sentenceTokens: number[];
 }
 
 /** A sentence of a text and its character offsets: `text.slice(start, end)` is the sentence. */

@@ -3,11 +3,10 @@ import type { Article, ArticleInput, PassageDraft } from './article.js';
 import { cleanArticle } from './clean.js';
 import { splitPassages, type WindowOptions } from './split.js';
 
-/** An article ready to embed: cleaned, split into passages, with the hash of its input. */
+/** An article ready to embed: cleaned and split into passages. */
 export interface PreparedArticle {
   article: Article;
   passages: PassageDraft[];
-  hash: string;
 }
 
 /** The hash that tells a changed article from an unchanged one: of every input field. */
@@ -19,5 +18,5 @@ export function hashInput(input: ArticleInput): string {
 /** Cleans an article and splits it into passages that fit the model. */
 export function prepareArticle(input: ArticleInput, windows: WindowOptions): PreparedArticle {
   const article = cleanArticle(input);
-  return { article, passages: splitPassages(article.paragraphs, windows), hash: hashInput(input) };
+  return { article, passages: splitPassages(article.paragraphs, windows) };
 }

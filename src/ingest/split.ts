@@ -38,50 +38,80 @@ export function sentenceSpans(text: string): SentenceSpan[] {
 /**
  * Turns paragraphs into passages. A paragraph that fits the model is one passage; a longer one
  * becomes sentence-aligned windows that each fit and overlap by `overlapSentences`, so nothing is
- * lost to truncation. A single sentence too long for a window is cut at word boundaries.
+ * lost to truncation. A single sentence too long for a window is cut at word boundaries. Each
+ * sentence is tokenized once: a text's tokens are its sentences' tokens (BERT-style tokenizers
+ * split at white space first), so window sizes are sums.
  */
 export function splitPassages(paragraphs: string[], options: WindowOptions): PassageDraft[] {
   const passages: PassageDraft[] = [];
   paragraphs.forEach((text, paragraph) => {
-    const windows = options.countTokens(text) <= options.maxTokens ? [text] : windowText(text, options);
-    windows.forEach((windowText, window) => {
-      const sentences = sentenceSpans(windowText);
-      // Each sentence's tokens, so that its vector can be pooled from the passage's token states.
-      const sentenceTokens = sentences.length > 1 ? sentences.map(({ start, end }) => options.countTokens(windowText.slice(start, end)) - 2) : [];
-      passages.push({ paragraph, window, text: windowText, sentences, sentenceTokens });
+    const spans = sentenceSpans(text);
+    const pieces = spans.map(({ start, end }) => {
+      const sentence = text.slice(start, end);
+      return { text: sentence, tokens: options.countTokens(sentence) - SPECIAL_TOKENS };
     });
+    if (sum(pieces) + SPECIAL_TOKENS <= options.maxTokens) {
+      passages.push({ paragraph, window: 0, text, sentences: spans });
+      return;
+    }
+    windowPieces(pieces, options).forEach((windowPieces, window) => passages.push({ paragraph, window, ...joinPieces(windowPieces) }));
   });
   return passages;
 }
 
-function windowText(text: string, options: WindowOptions): string[] {
+// [CLS] and [SEP]: counted once per passage, not per sentence.
+const SPECIAL_TOKENS = 2;
+
+interface Piece {
+  text: string;
+  tokens: number;
+}
+
+const sum = (pieces: Piece[]) => pieces.reduce((total, piece) => total + piece.tokens, 0);
+
+function windowPieces(sentences: Piece[], options: WindowOptions): Piece[][] {
+  const budget = options.maxTokens - SPECIAL_TOKENS;
   const overlap = options.overlapSentences ?? 1;
-  const fits = (candidate: string) => options.countTokens(candidate) <= options.maxTokens;
-  const sentences = splitSentences(text).flatMap((sentence) => (fits(sentence) ? [sentence] : cutWords(sentence, fits)));
-  const windows: string[] = [];
+  const pieces = sentences.flatMap((piece) => (piece.tokens <= budget ? [piece] : cutWords(piece.text, budget, options.countTokens)));
+  const windows: Piece[][] = [];
   let start = 0;
-  while (start < sentences.length) {
+  while (start < pieces.length) {
     let end = start + 1;
-    while (end < sentences.length && fits(sentences.slice(start, end + 1).join(' '))) end++;
-    windows.push(sentences.slice(start, end).join(' '));
-    if (end >= sentences.length) break;
+    let used = pieces[start].tokens;
+    while (end < pieces.length && used + pieces[end].tokens <= budget) used += pieces[end++].tokens;
+    windows.push(pieces.slice(start, end));
+    if (end >= pieces.length) break;
     // Step back for overlap, but always move forward by at least one sentence.
     start = Math.max(start + 1, end - overlap);
   }
   return windows;
 }
 
-function cutWords(sentence: string, fits: (text: string) => boolean): string[] {
-  const words = sentence.split(' ');
-  const pieces: string[] = [];
+function joinPieces(pieces: Piece[]): { text: string; sentences: SentenceSpan[] } {
+  const sentences: SentenceSpan[] = [];
+  let text = '';
+  for (const piece of pieces) {
+    if (text) text += ' ';
+    sentences.push({ start: text.length, end: text.length + piece.text.length });
+    text += piece.text;
+  }
+  return { text, sentences };
+}
+
+function cutWords(sentence: string, budget: number, countTokens: TokenCounter): Piece[] {
+  const pieces: Piece[] = [];
   let current: string[] = [];
-  for (const word of words) {
-    if (current.length > 0 && !fits([...current, word].join(' '))) {
-      pieces.push(current.join(' '));
+  let tokens = 0;
+  for (const word of sentence.split(' ')) {
+    const cost = countTokens(word) - SPECIAL_TOKENS;
+    if (current.length > 0 && tokens + cost > budget) {
+      pieces.push({ text: current.join(' '), tokens });
       current = [];
+      tokens = 0;
     }
     current.push(word);
+    tokens += cost;
   }
-  if (current.length > 0) pieces.push(current.join(' '));
+  if (current.length > 0) pieces.push({ text: current.join(' '), tokens });
   return pieces;
 }

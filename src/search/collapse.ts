@@ -14,6 +14,17 @@ export interface CollapsedPassage extends RankedPassage {
  */
 export const DUPLICATE_SIMILARITY = 0.95;
 
+// Texts this similar by vector are compared as text too: the comparison is exact but costs more.
+const TEXT_CHECK_SIMILARITY = 0.85;
+
+function isCopy(group: { best: RankedPassage; key?: string }, passage: StoredPassage): boolean {
+  const similarity = dot(group.best.passage.vector, passage.vector);
+  if (similarity >= DUPLICATE_SIMILARITY) return true;
+  if (similarity < TEXT_CHECK_SIMILARITY) return false;
+  group.key ??= normalizeForComparison(group.best.passage.text);
+  return group.key === normalizeForComparison(passage.text);
+}
+
 /** Lower-cases and unifies quote marks and spacing, so trivially different copies compare equal. */
 export function normalizeForComparison(text: string): string {
   return text.toLowerCase().replace(/[“”„‟"]/g, '"').replace(/[‘’‚‛']/g, "'").replace(/\s+/g, ' ').trim();
@@ -30,12 +41,11 @@ export function collapseDuplicates(
   isMoreComplete: (a: StoredPassage, b: StoredPassage) => boolean,
   limit = Number.POSITIVE_INFINITY,
 ): CollapsedPassage[] {
-  const groups: { best: RankedPassage; members: StoredPassage[]; key: string }[] = [];
+  const groups: { best: RankedPassage; members: StoredPassage[]; key?: string }[] = [];
   for (const entry of ranked) {
-    const key = normalizeForComparison(entry.passage.text);
-    const group = groups.find((g) => g.key === key || dot(g.best.passage.vector, entry.passage.vector) >= DUPLICATE_SIMILARITY);
+    const group = groups.find((g) => isCopy(g, entry.passage));
     if (group) group.members.push(entry.passage);
-    else if (groups.length < limit) groups.push({ best: entry, members: [entry.passage], key });
+    else if (groups.length < limit) groups.push({ best: entry, members: [entry.passage] });
   }
   return groups.map(({ best, members }) => {
     const primary = members.reduce((a, b) => (isMoreComplete(b, a) ? b : a));

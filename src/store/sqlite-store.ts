@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { dot } from '../embed/embedder.js';
@@ -10,12 +10,10 @@ import { toMatchExpression } from './lexical-query.js';
 import { packInt8, unpackInt8 } from './vector-codec.js';
 import type { ArticleSummary, ArticleWrite, PassageFilter, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
 import { acquireWriteLock, type WriteLock } from './write-lock.js';
+import { loadGraphFile, saveGraphFile } from './graph-file.js';
 import { VectorIndex, type HnswSettings, type VectorHit } from './vector-index.js';
 
 const DATABASE_FILE = 'newsq.sqlite';
-// The HNSW file is named after the database generation it mirrors: a file of another generation
-// is stale, and one that was never completed never got its name.
-const GRAPH_FILE = /^vectors-(\d+)\.hnsw$/;
 const REBUILD_DELETED_SHARE = 0.25;
 
 export interface SqliteStoreOptions {
@@ -132,17 +130,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     for (const row of statements.allVectors.iterate()) graph.add(row.id, toVector(row.vector));
     return graph;
   };
-  const saveGraph = (graph: VectorIndex): void => {
-    const name = `vectors-${generation()}.hnsw`;
-    const temp = join(dir, `${name}.tmp-${process.pid}`);
-    graph.save(temp);
-    syncFile(temp);
-    // The graph appears under its generation's name whole or not at all.
-    renameSync(temp, join(dir, name));
-    for (const file of readdirSync(dir)) {
-      if (GRAPH_FILE.test(file) && file !== name) rmSync(join(dir, file), { force: true });
-    }
-  };
+  const saveGraph = (graph: VectorIndex): void => saveGraphFile(dir, generation(), graph);
 
   // The graph is loaded on first use, so that inspecting an index stays cheap.
   let loaded: VectorIndex | null = null;
@@ -151,7 +139,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
   const graph = (): VectorIndex => {
     if (loaded) return loaded;
     loadedGeneration = generation();
-    loaded = loadGraph(dir, loadedGeneration, dimensions, options.hnsw, countPassages());
+    loaded = loadGraphFile(dir, loadedGeneration, dimensions, options.hnsw, countPassages());
     if (!loaded) {
       if (countPassages() > 0) options.onNotice?.(`rebuilding the vector index from ${countPassages()} stored passages`);
       loaded = rebuildGraph();
@@ -173,7 +161,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     if (!loaded) return;
     const current = generation();
     if (current === loadedGeneration) return;
-    const next = loadGraph(dir, current, dimensions, options.hnsw, countPassages());
+    const next = loadGraphFile(dir, current, dimensions, options.hnsw, countPassages());
     if (!next) return;
     loaded = next;
     loadedGeneration = current;
@@ -301,16 +289,6 @@ function removeIndexFiles(dir: string): void {
   }
 }
 
-function loadGraph(dir: string, generation: number, dimensions: number, settings: HnswSettings, live: number): VectorIndex | null {
-  const path = join(dir, `vectors-${generation}.hnsw`);
-  if (!existsSync(path) || statSync(path).size === 0) return null;
-  try {
-    return VectorIndex.load(path, dimensions, settings, live);
-  } catch {
-    return null;
-  }
-}
-
 type PassageRow = { id: number; paragraph: number; window_index: number; text: string; vector: Buffer; article_paragraphs: number } & {
   [K in keyof ArticleRow as `a_${K}`]: ArticleRow[K];
 };
@@ -323,13 +301,4 @@ function summaryOf(article: ArticleSummary | Article): ArticleSummary {
 function toVector(blob: Buffer): Float32Array {
   // Copy: the blob's buffer may be shared and unaligned.
   return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
-}
-
-function syncFile(path: string): void {
-  const fd = openSync(path, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

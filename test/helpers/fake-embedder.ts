@@ -17,18 +17,9 @@ export function createFakeEmbedder(dimensions = 64, maxTokens = 256): Embedder &
       embedder.embedded += texts.length;
       return texts.map((text) => embedText(text, dimensions));
     },
-    async embedWithSegments(texts: string[], segments: number[][]) {
-      const vectors = await embedder.embed(texts);
-      return texts.map((text, i) => {
-        // One fake token a word: a segment of n tokens is the next n words.
-        const words = text.split(/\s+/).filter(Boolean);
-        let from = 0;
-        const pooled = segments[i].map((count) => {
-          const part = words.slice(from, (from += count)).join(' ');
-          return embedText(part, dimensions);
-        });
-        return { vector: vectors[i], segments: pooled };
-      });
+    async embedPassages(passages: string[][]) {
+      const vectors = await embedder.embed(passages.map((parts) => parts.join(' ')));
+      return passages.map((parts, i) => ({ vector: vectors[i], segments: parts.length > 1 ? parts.map((part) => embedText(part, dimensions)) : [] }));
     },
     countTokens(text: string) {
       return text.split(/\s+/).filter(Boolean).length + 2;

@@ -6,14 +6,18 @@ const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length + 
 describe('splitPassages', () => {
   it('keeps a paragraph that fits as one passage', () => {
     expect(splitPassages(['Short paragraph here.'], { maxTokens: 16, countTokens: countWords })).toEqual([
-      { paragraph: 0, window: 0, text: 'Short paragraph here.', sentences: [{ start: 0, end: 21 }], sentenceTokens: [] },
+      { paragraph: 0, window: 0, text: 'Short paragraph here.', sentences: [{ start: 0, end: 21 }] },
     ]);
   });
 
-  it('gives each sentence of a passage its offsets and its tokens without the special ones', () => {
+  it('gives each sentence of a passage, and of each window, offsets that slice it out', () => {
     const [passage] = splitPassages(['One two three. Four five.'], { maxTokens: 64, countTokens: countWords });
     expect(passage.sentences).toEqual([{ start: 0, end: 14 }, { start: 15, end: 25 }]);
-    expect(passage.sentenceTokens).toEqual([3, 2]);
+    const windows = splitPassages(['Alpha beta gamma.  Delta epsilon zeta. Eta theta iota.'], { maxTokens: 8, countTokens: countWords });
+    expect(windows.map((w) => w.sentences.map(({ start, end }) => w.text.slice(start, end)))).toEqual([
+      ['Alpha beta gamma.', 'Delta epsilon zeta.'],
+      ['Delta epsilon zeta.', 'Eta theta iota.'],
+    ]);
   });
 
   it('splits a long paragraph into overlapping sentence windows that each fit and lose nothing', () => {

@@ -24,12 +24,15 @@ describe('collapseDuplicates', () => {
     const ranked = [
       { passage: passage(1, 'short-copy', 'Egypt’s border is “closed”.', [1, 0, 0], 17), score: 0.9 },
       { passage: passage(2, 'other', 'A different paragraph.', [0, 1, 0], 5), score: 0.8 },
-      { passage: passage(3, 'full-copy', "egypt's border is \"closed\".", [0.2, 0, 1], 32), score: 0.7 },
+      // Similar vectors (cosine 0.89, below the copy threshold) but the same normalized text.
+      { passage: passage(3, 'full-copy', "egypt's border is \"closed\".", [0.9, 0, 0.45], 32), score: 0.7 },
+      { passage: passage(4, 'related', 'Egypt’s border is open.', [0.9, 0, 0.45], 9), score: 0.6 },
     ];
     const collapsed = collapseDuplicates(ranked, moreParagraphs);
     expect(collapsed.map((c) => [c.passage.id, c.score, c.alsoIn.map((a) => a.id)])).toEqual([
       [3, 0.9, ['short-copy']],
       [2, 0.8, []],
+      [4, 0.6, []],
     ]);
   });
 
