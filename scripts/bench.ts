@@ -93,11 +93,20 @@ async function benchIndexing(): Promise<void> {
   env.allowRemoteModels = false;
   const tokenizer = await AutoTokenizer.from_pretrained(BUNDLED_MODEL_ID);
   const model = await AutoModel.from_pretrained(BUNDLED_MODEL_ID, { dtype: 'q8', session_options: { intraOpNumThreads: 2, interOpNumThreads: 1 } });
-  const sorted = [...passages].sort((a, b) => a.length - b.length);
+  // The bare model at its fastest: each passage tokenized once (the tokenizer's encode), sorted by
+  // token count, padded by hand into int64 tensors and run through the ONNX session in batches.
+  const { Tensor } = await import('@huggingface/transformers');
   const bare = async () => {
-    for (let i = 0; i < sorted.length; i += config.batchSize) {
-      const batch = sorted.slice(i, i + config.batchSize);
-      await model(tokenizer(batch, { padding: true, truncation: true, max_length: config.maxTokens }));
+    const encoded = passages.map((text) => tokenizer.encode(text).slice(0, config.maxTokens));
+    encoded.sort((a, b) => a.length - b.length);
+    for (let i = 0; i < encoded.length; i += config.batchSize) {
+      const batch = encoded.slice(i, i + config.batchSize);
+      const width = Math.max(...batch.map((ids) => ids.length));
+      const ids = new BigInt64Array(batch.length * width);
+      const mask = new BigInt64Array(batch.length * width);
+      batch.forEach((row, r) => row.forEach((id, t) => ((ids[r * width + t] = BigInt(id)), (mask[r * width + t] = 1n))));
+      const dims = [batch.length, width];
+      await model({ input_ids: new Tensor('int64', ids, dims), attention_mask: new Tensor('int64', mask, dims), token_type_ids: new Tensor('int64', new BigInt64Array(ids.length), dims) });
     }
   };
   await model(tokenizer(['warm up'], { padding: true }));
@@ -115,7 +124,7 @@ async function benchIndexing(): Promise<void> {
     'newsq / bare': round(bareMs / newsqMs, 3),
   };
   results.indexing = row;
-  printTable('1. Indexing throughput (q8, whole index command vs bare tokenizer + ONNX session)', [row]);
+  printTable('1. Indexing throughput (q8): the whole index command vs the bare model (encode + ONNX session) on the same passages', [row]);
 }
 
 function readVectors(): Float32Array[] {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,50 @@ describe('newsq CLI end to end, with the real model', () => {
       const bad = await fetch(`${url}/search?q=x&k=500`, { signal: AbortSignal.timeout(10_000) });
       expect(bad.status).toBe(400);
     });
+  });
+
+  it('keeps serving while index runs, and answers from what it commits without a restart', async () => {
+    await withServer(['serve', '--index-dir', index, '--port', '0'], {}, async (url) => {
+      writeFileSync(join(articles, 'new-story.txt'), 'Zanzibar ferry talks\n\nNegotiators met aboard a Zanzibar ferry to discuss the quinoa tariff.\n');
+      const indexing = spawn(process.execPath, [BIN, 'index', articles, '--index-dir', index, '--json'], { stdio: 'ignore' });
+      const exited = new Promise((resolve) => indexing.once('exit', resolve));
+      // Queries during the run are answered (from the old or the new state, never a broken one).
+      for (let i = 0; i < 5; i++) {
+        const response = await fetch(`${url}/search?q=Egypt`, { signal: AbortSignal.timeout(10_000) });
+        expect(response.status).toBe(200);
+      }
+      expect(await exited).toBe(0);
+      const body = (await getJson(`${url}/search?q=${encodeURIComponent('Zanzibar ferry quinoa tariff')}&k=1`)) as { results: { text: string }[] };
+      expect(body.results[0].text).toMatch(/Zanzibar ferry to discuss the quinoa tariff/);
+      const health = (await getJson(`${url}/health`)) as { articles: number };
+      expect(health.articles).toBe(6);
+    });
+  });
+
+  it('refuses a second index on a folder being written, naming the writer', async () => {
+    // Enough articles that the first writer is still at work when the second arrives.
+    const many = join(work, 'many');
+    for (let copy = 0; copy < 10; copy++) cpSync(SAMPLES, join(many, String(copy)), { recursive: true });
+    const first = spawn(process.execPath, [BIN, 'index', many, '--index-dir', join(work, 'locked'), '--json'], { stdio: 'ignore' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const started = Date.now();
+        const poll = setInterval(() => {
+          if (existsSync(join(work, 'locked', 'write.lock'))) {
+            clearInterval(poll);
+            resolve();
+          } else if (Date.now() - started > 60_000) {
+            clearInterval(poll);
+            reject(new Error('no lock appeared'));
+          }
+        }, 10);
+      });
+      const second = newsq(['index', SAMPLES, '--index-dir', join(work, 'locked')]);
+      expect(second.status).toBe(1);
+      expect(second.stderr).toMatch(new RegExp(`^newsq index: another newsq process \\(pid ${first.pid}\\) has been writing to .*locked since `));
+    } finally {
+      await new Promise((resolve) => first.once('exit', resolve));
+    }
   });
 
   it('start indexes the bundled samples and serves them on PORT', async () => {

@@ -31,9 +31,8 @@ export function serveOverrides(values: Record<string, string | boolean | undefin
 /** Serves until SIGINT or SIGTERM, then closes the server and the engine; resolves to exit code 0. */
 export function serveEngine(engine: Engine, config: Config, context: CliContext): Promise<number> {
   const app = createApp(engine, { logger: context.logger, apiKey: config.apiKey });
-  if (!config.apiKey && !isLoopback(config.host)) {
-    context.logger.warn(`serving on ${config.host} without an API key: anyone who can reach this address can search the index; set NEWSQ_API_KEY`);
-  }
+  const warning = exposureWarning(config);
+  if (warning) context.logger.warn(warning);
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
       const url = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
@@ -58,6 +57,9 @@ export function serveEngine(engine: Engine, config: Config, context: CliContext)
   });
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+/** The warning due when the server is reachable from other machines with no API key, else null. */
+export function exposureWarning(config: Pick<Config, 'host' | 'apiKey'>): string | null {
+  const loopback = config.host === 'localhost' || config.host === '::1' || config.host.startsWith('127.');
+  if (loopback || config.apiKey) return null;
+  return `serving on ${config.host} without an API key: anyone who can reach this address can search the index; set NEWSQ_API_KEY`;
 }
