@@ -228,7 +228,7 @@ async function benchPeers(vectors: Float32Array[], queryVectors: Float32Array[],
   const position = new Map(idOrder.map((id, i) => [id, i]));
   const newsqFound = queryVectors.map((q) => newsqStore.nearest(q, 10).map((h) => position.get(h.id)!));
   newsqStore.close();
-  rows.push({ engine: 'newsq hybrid (HNSW + BM25 + fusion)', 'index s': '(see 1)', 'query p50 ms': newsq.retrieval, 'vector recall@10': round(recallAtK(truth, newsqFound), 4), 'newsq / peer speed': 1 });
+  rows.push({ engine: 'newsq hybrid (HNSW + BM25 + fusion)', 'index s': '(see 1)', 'query p50 ms': newsq.retrieval, 'vector recall@10': round(recallAtK(truth, newsqFound), 4), 'newsq speed-up': 1 });
 
   const before = process.memoryUsage().rss;
   const orama = create({ schema: { text: 'string', embedding: `vector[${vectors[0].length}]` } as const });
@@ -248,7 +248,7 @@ async function benchPeers(vectors: Float32Array[], queryVectors: Float32Array[],
       found.push(r.hits.map((h) => Number(h.id)));
     }
     const p50 = median(latencies);
-    rows.push({ engine: `Orama ${mode}`, 'index s': round(oramaMs / 1000, 2), 'query p50 ms': round(p50, 3), 'vector recall@10': mode === 'vector' ? round(recallAtK(truth, found), 4) : '-', 'newsq / peer speed': round(p50 / newsq.retrieval, 1), 'RSS MB': mb(oramaRss) });
+    rows.push({ engine: `Orama ${mode}`, 'index s': round(oramaMs / 1000, 2), 'query p50 ms': round(p50, 3), 'vector recall@10': mode === 'vector' ? round(recallAtK(truth, found), 4) : '-', 'newsq speed-up': round(p50 / newsq.retrieval, 1), 'RSS MB': mb(oramaRss) });
   }
 
   const folder = join(work, 'vectra');
@@ -268,7 +268,7 @@ async function benchPeers(vectors: Float32Array[], queryVectors: Float32Array[],
     found.push(r.map((hit) => Number(hit.item.metadata.i)));
   }
   const p50 = median(latencies);
-  rows.push({ engine: 'Vectra', 'index s': round(vectraMs / 1000, 2), 'query p50 ms': round(p50, 3), 'vector recall@10': round(recallAtK(truth, found), 4), 'newsq / peer speed': round(p50 / newsq.retrieval, 1), 'index file MB': mb(statSync(join(folder, 'index.json')).size) });
+  rows.push({ engine: 'Vectra', 'index s': round(vectraMs / 1000, 2), 'query p50 ms': round(p50, 3), 'vector recall@10': round(recallAtK(truth, found), 4), 'newsq speed-up': round(p50 / newsq.retrieval, 1), 'index file MB': mb(statSync(join(folder, 'index.json')).size) });
   results.peers = { passages: vectors.length, rows };
   printTable(`5. Peers on the same ${vectors.length} passages and vectors (query time excludes embedding)`, rows);
 }
