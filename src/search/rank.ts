@@ -29,7 +29,8 @@ export interface RankedPassage {
 
 /**
  * Retrieves and ranks passages for a question, best first: dense (HNSW), lexical (BM25) or both,
- * every candidate scored on both signals and fused, then blended with its article's evidence.
+ * every candidate scored on both signals and fused, then (if `contextWeight` > 0) blended with
+ * its article's evidence.
  */
 export async function rankPassages(
   embedder: Embedder,
@@ -45,7 +46,7 @@ export async function rankPassages(
   if (vector) for (const hit of store.nearest(vector, settings.candidates, filter)) ids.add(hit.id);
   clock('vector');
   // A passage outside the lexical top list scores 0 there: below the list, its BM25 is small,
-  // and scoring it exactly costs more than all the rest of a query (measured in npm run bench).
+  // and scoring it exactly cost more than all the rest of a query (README, Performance).
   const lexical = new Map<number, number>();
   if (mode !== 'dense') {
     for (const hit of store.lexical(question, settings.candidates, filter)) {
