@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, SAMPLES } from '../helpers/fixtures.js';
+import { getJson, withServer } from '../helpers/server.js';
 
 const BIN = join(ROOT, 'bin', 'newsq.js');
 const QUESTION = 'why does Egypt oppose a Rafah offensive';
@@ -193,31 +194,3 @@ describe('newsq CLI end to end, with the real model', () => {
   });
 });
 
-async function getJson(url: string): Promise<unknown> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  return response.json();
-}
-
-/** Runs a serving command, waits for its URL, runs `check`, and always stops the server. */
-async function withServer(args: string[], env: Record<string, string>, check: (url: string, output: string) => Promise<void>): Promise<void> {
-  const server = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let output = '';
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 90_000);
-      server.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-      server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-    });
-    await check(url, output);
-  } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
-  }
-}

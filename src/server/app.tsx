@@ -8,6 +8,8 @@ import type { Engine } from '../engine.js';
 import { errorCodes, isNewsqError, NewsqError, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SearchMode } from '../search/rank.js';
+import { ArticlePage } from './pages/article-page.js';
+import { SearchPage } from './pages/search-page.js';
 import { MAX_BODY_BYTES, searchBodySchema, searchParamsSchema } from './schemas.js';
 
 /**
@@ -44,11 +46,27 @@ export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: s
     },
   );
 
-  // Ids are file paths and may hold slashes, encoded (%2F) or not.
+  // The web page: a GET form, so that `/?q=…` is a search anyone can share as a link.
+  app.get('/', async (c) => {
+    const raw = c.req.query();
+    const form = { q: raw.q ?? '', source: raw.source ?? '', from: raw.from ?? '', to: raw.to ?? '' };
+    if (!form.q.trim()) return c.html(<SearchPage form={form} />);
+    try {
+      assertUtf8Query(c.req.url);
+      const { q, ...options } = validate(searchParamsSchema, { ...raw, source: raw.source || undefined, from: raw.from || undefined, to: raw.to || undefined });
+      return c.html(<SearchPage form={form} response={await engine.search(toSearchRequest(q, options))} />);
+    } catch (error) {
+      if (!isNewsqError(error, 'bad_request')) throw error;
+      return c.html(<SearchPage form={form} error={error.message} />, 400);
+    }
+  });
+
+  // Ids are file paths and may hold slashes, encoded (%2F) or not. Browsers get a readable page.
   app.get('/articles/:id{.+}', (c) => {
     const id = c.req.param('id');
     const article = engine.article(id);
     if (!article) throw new NewsqError('not_found', `no article with id ${JSON.stringify(id)}`);
+    if (prefersHtml(c.req.header('accept'))) return c.html(<ArticlePage article={article} />);
     return c.json(article);
   });
 
@@ -78,6 +96,14 @@ function requireApiKey(key: string): MiddlewareHandler {
     }
     return next();
   };
+}
+
+/** Whether a client asked for HTML before JSON (browsers do; API clients and curl do not). */
+function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const html = accept.indexOf('text/html');
+  const json = accept.indexOf('application/json');
+  return html >= 0 && (json < 0 || html < json);
 }
 
 function toSearchRequest(query: string, options: { k?: number; mode?: SearchMode; source?: string; from?: string; to?: string }) {

@@ -1,0 +1,93 @@
+import type { SearchResponse, SearchResult } from '../../search/search.js';
+import { Layout, safeUrl } from './layout.js';
+
+export interface SearchPageProps {
+  /** What the form shows: the question and filters as the user gave them. */
+  form: { q: string; source: string; from: string; to: string };
+  response?: SearchResponse;
+  error?: string;
+}
+
+/** The search page: a form (a GET to `/`, so every search is a shareable link) and result cards. */
+export function SearchPage({ form, response, error }: SearchPageProps) {
+  const title = form.q ? `${form.q} – newsq` : 'newsq';
+  return (
+    <Layout title={title}>
+      <form class="search" method="get" action="/" role="search">
+        <input type="search" name="q" value={form.q} placeholder="Ask a question about the news" aria-label="Question" autofocus required maxlength={2000} />
+        <button type="submit">Search</button>
+        <div class="filters">
+          <label>
+            Outlet <input name="source" value={form.source} size={14} />
+          </label>
+          <label>
+            From <input type="date" name="from" value={form.from} />
+          </label>
+          <label>
+            To <input type="date" name="to" value={form.to} />
+          </label>
+        </div>
+      </form>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {response ? <Results response={response} /> : null}
+    </Layout>
+  );
+}
+
+function Results({ response }: { response: SearchResponse }) {
+  if (response.results.length === 0) return <p class="summary">No passages found.</p>;
+  return (
+    <section aria-label="Results">
+      <p class="summary">
+        {response.results.length} passages in {response.tookMs} ms
+      </p>
+      {response.results.map((result) => (
+        <Card result={result} />
+      ))}
+    </section>
+  );
+}
+
+function Card({ result }: { result: SearchResult }) {
+  const { article, text, answerStart, answerEnd } = result;
+  const link = `/articles/${encodeURIComponent(article.id)}#p${result.paragraph}`;
+  const meta = [article.source, article.published, `¶${result.paragraph}`].filter(Boolean).join(' · ');
+  return (
+    <article class="card" data-rank={result.rank}>
+      <h2>
+        <a href={link}>{article.title ?? article.id}</a>
+      </h2>
+      <p class="meta">
+        {meta}
+        {safeUrl(article.url) ? (
+          <>
+            {' · '}
+            <a href={safeUrl(article.url)!} rel="noopener noreferrer">
+              original
+            </a>
+          </>
+        ) : null}
+      </p>
+      <p class="text">
+        {text.slice(0, answerStart)}
+        <mark>{text.slice(answerStart, answerEnd)}</mark>
+        {text.slice(answerEnd)}
+      </p>
+      {result.alsoIn.length > 0 ? (
+        <p class="also">
+          Also in:{' '}
+          {result.alsoIn.map((copy, i) => (
+            <>
+              {i > 0 ? '; ' : ''}
+              <a href={`/articles/${encodeURIComponent(copy.id)}`}>{[copy.title ?? copy.id, copy.source].filter(Boolean).join(', ')}</a>
+            </>
+          ))}
+        </p>
+      ) : null}
+    </article>
+  );
+}

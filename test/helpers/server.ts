@@ -1,0 +1,35 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './fixtures.js';
+
+const BIN = join(ROOT, 'bin', 'newsq.js');
+
+/** GETs a URL on the test server and parses its JSON, within 10 s. */
+export async function getJson(url: string): Promise<unknown> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  return response.json();
+}
+
+/** Runs a serving newsq command, waits for its URL, runs `check`, and always stops the server. */
+export async function withServer(args: string[], env: Record<string, string>, check: (url: string, output: string) => Promise<void>): Promise<void> {
+  const server = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let output = '';
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 90_000);
+      server.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+    });
+    await check(url, output);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
