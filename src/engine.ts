@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import type { Embedder } from './embed/embedder.js';
 import { createTransformersEmbedder } from './embed/transformers-embedder.js';
 import { NewsqError } from './errors.js';
-import type { Article } from './ingest/article.js';
+import type { Article, ArticleInput } from './ingest/article.js';
 import { CHUNKER_VERSION } from './ingest/split.js';
 import { rankPassages, type RankedPassage, type RankSettings, type SearchMode, type StageTimings } from './search/rank.js';
 import { searchPassages, type SearchResponse } from './search/search.js';
@@ -29,6 +29,13 @@ export interface Engine {
   /** Every candidate passage ranked for a question, best first (evaluation, diagnostics). */
   rank(query: string, mode: SearchMode, settings?: Partial<RankSettings>): Promise<RankedPassage[]>;
   article(id: string): Article | null;
+  /**
+   * Adds or replaces articles given directly (the write API): they belong to no folder, so no
+   * sync removes them. A reading engine takes the index's write lock for the duration.
+   */
+  write(inputs: ArticleInput[]): Promise<SyncSummary>;
+  /** Removes articles by id; returns the ids that existed. */
+  remove(ids: string[]): Promise<string[]>;
   stats(): IndexStats;
   close(): void;
 }
@@ -74,10 +81,21 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
     onNotice: options.onNotice,
   });
   if (!store) throw noIndex(config.indexDir);
-  return engineOver(config, embedder, store);
+  // A reading engine (serve) writes through a short-lived writer that holds the lock while it
+  // works; readers, this engine's own included, follow its commits.
+  const withWriter = async <T>(work: (writer: Store) => T | Promise<T>): Promise<T> => {
+    if (options.writable) return work(store);
+    const writer = openSqliteStore({ dir: config.indexDir, identity, hnsw: config.hnsw, writable: true, titleWeight: config.search.titleWeight })!;
+    try {
+      return await work(writer);
+    } finally {
+      writer.close();
+    }
+  };
+  return engineOver(config, embedder, store, withWriter);
 }
 
-function engineOver(config: Config, embedder: Embedder, store: Store): Engine {
+function engineOver(config: Config, embedder: Embedder, store: Store, withWriter: <T>(work: (writer: Store) => T | Promise<T>) => Promise<T>): Engine {
   const { fusion, denseWeight, rrfK, candidates, contextWeight } = config.search;
   const rankSettings: RankSettings = { fusion: { method: fusion, denseWeight, rrfK }, candidates, contextWeight };
   return {
@@ -93,6 +111,14 @@ function engineOver(config: Config, embedder: Embedder, store: Store): Engine {
       const { hash: _hash, ...article } = stored;
       return article;
     },
+    write: (inputs) => withWriter((writer) => syncArticles({ store: writer, embedder, batchSize: config.batchSize }, [{ origin: null, articles: inputs, skipped: [] }])),
+    remove: (ids) =>
+      withWriter((writer) => {
+        const present = ids.filter((id) => writer.getArticle(id));
+        writer.removeArticles(present);
+        writer.flush();
+        return present;
+      }),
     stats: () => statsOf(store),
     close: () => store.close(),
   };

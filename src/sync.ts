@@ -6,8 +6,11 @@ import type { Store } from './store/store.js';
 
 /** The articles read from one folder or file the user named. */
 export interface SyncSource {
-  /** The folder or file as named (resolved); a later sync of the same origin mirrors it. */
-  origin: string;
+  /**
+   * The folder or file as named (resolved); a later sync of the same origin mirrors it. Null for
+   * articles written through the API: they are added or replaced, never removed by a sync.
+   */
+  origin: string | null;
   articles: ArticleInput[];
   skipped: Skipped[];
 }
@@ -55,7 +58,7 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   const stored = store.articleVersions();
   const summary: SyncSummary = { articles: 0, added: 0, updated: 0, removed: 0, unchanged: 0, embedded: 0, skipped: [], seconds: 0 };
   const seen = new Set<string>();
-  const pending: { origin: string; input: ArticleInput; hash: string }[] = [];
+  const pending: { origin: string | null; input: ArticleInput; hash: string }[] = [];
 
   for (const source of sources) {
     summary.skipped.push(...source.skipped);
@@ -72,7 +75,7 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   }
 
   const windows = { maxTokens: embedder.maxTokens, countTokens: (text: string) => embedder.countTokens(text) };
-  let group: { origin: string; hash: string; prepared: PreparedArticle }[] = [];
+  let group: { origin: string | null; hash: string; prepared: PreparedArticle }[] = [];
   let groupPassages = 0;
   let done = 0;
   let lastFlush = performance.now();
@@ -118,7 +121,7 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   }
   if (group.length > 0) await commitGroup();
 
-  const origins = new Set(sources.map((source) => source.origin));
+  const origins = new Set(sources.flatMap((source) => source.origin ?? []));
   // A file that could not be read this time keeps what was indexed from it before.
   const unreadable = new Set(summary.skipped.map((skipped) => skipped.path.replace(/:\d+$|\[\d+\]$/, '')));
   const gone = [...stored]

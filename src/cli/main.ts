@@ -4,6 +4,7 @@ import { runEmbed } from './commands/embed.js';
 import { runEval } from './commands/eval.js';
 import { runIndex } from './commands/index-articles.js';
 import { runQuery } from './commands/query.js';
+import { runRemove } from './commands/remove.js';
 import { runServe } from './commands/serve.js';
 import { runStart } from './commands/start.js';
 import { runStats } from './commands/stats.js';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, (argv: string[], context: CliContext) => number |
   stats: runStats,
   embed: runEmbed,
   eval: runEval,
+  remove: runRemove,
 };
 
 const USAGE = `Usage: newsq <command> [options]
@@ -24,6 +26,7 @@ const USAGE = `Usage: newsq <command> [options]
 Commands:
   index <file-or-folder>...  index news articles (a sync: re-running embeds only what changed)
   query "<question>"         print the passages that answer a question
+  remove <id>...             remove articles from the index
   serve                      serve the index over HTTP
   start                      index the bundled sample articles and serve them
   stats                      print the size of the index

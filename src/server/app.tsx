@@ -5,12 +5,14 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import type { Engine } from '../engine.js';
+import type { ArticleInput } from '../ingest/article.js';
+import type { articleObjectSchema } from '../ingest/parse.js';
 import { errorCodes, isNewsqError, NewsqError, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SearchMode } from '../search/rank.js';
 import { ArticlePage } from './pages/article-page.js';
 import { SearchPage } from './pages/search-page.js';
-import { MAX_BODY_BYTES, searchBodySchema, searchParamsSchema } from './schemas.js';
+import { articlesBodySchema, MAX_ARTICLES_BODY_BYTES, MAX_BODY_BYTES, searchBodySchema, searchParamsSchema } from './schemas.js';
 
 /**
  * The HTTP API over one engine. Every input is validated; every failure answers with
@@ -34,12 +36,7 @@ export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: s
 
   app.post(
     '/search',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new NewsqError('payload_too_large', `the request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
-      },
-    }),
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge(MAX_BODY_BYTES) }),
     async (c) => {
       const { query, ...options } = validate(searchBodySchema, await readJson(c));
       return c.json(await engine.search(toSearchRequest(query, options)));
@@ -70,6 +67,21 @@ export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: s
     return c.json(article);
   });
 
+  app.post('/articles', bodyLimit({ maxSize: MAX_ARTICLES_BODY_BYTES, onError: tooLarge(MAX_ARTICLES_BODY_BYTES) }), async (c) => {
+    const body = validate(articlesBodySchema, await readJson(c));
+    const inputs = (Array.isArray(body) ? body : [body]).map(toArticleInput);
+    const summary = await engine.write(inputs);
+    const { added, updated, unchanged, embedded, skipped } = summary;
+    return c.json({ ids: inputs.map((input) => input.id), added, updated, unchanged, embedded, skipped });
+  });
+
+  app.delete('/articles/:id{.+}', async (c) => {
+    const id = c.req.param('id');
+    const [removed] = await engine.remove([id]);
+    if (!removed) throw new NewsqError('not_found', `no article with id ${JSON.stringify(id)}`);
+    return c.json({ removed });
+  });
+
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 
   app.onError((error, c) => {
@@ -96,6 +108,18 @@ function requireApiKey(key: string): MiddlewareHandler {
     }
     return next();
   };
+}
+
+function tooLarge(limit: number) {
+  return (): never => {
+    throw new NewsqError('payload_too_large', `the request body is larger than ${limit >= 1048576 ? `${limit / 1048576} MiB` : `${limit / 1024} KiB`}`);
+  };
+}
+
+/** An article from the API; without an id it gets one derived from its content. */
+function toArticleInput(article: z.infer<typeof articleObjectSchema>): ArticleInput {
+  const id = article.id ?? `api/${createHash('sha256').update(`${article.title ?? ''}\n${article.text}`).digest('hex').slice(0, 16)}`;
+  return { id, title: article.title, text: article.text, url: article.url, source: article.source, published: article.published, path: null };
 }
 
 /** Whether a client asked for HTML before JSON (browsers do; API clients and curl do not). */

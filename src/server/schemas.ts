@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isIsoDate } from '../ingest/dates.js';
+import { articleObjectSchema } from '../ingest/parse.js';
 
 /** Longest question accepted, in characters: longer input is not a question. */
 export const MAX_QUERY_CHARS = 2000;
@@ -41,3 +42,11 @@ export const searchParamsSchema = z.object({
 
 /** `POST /search` body. */
 export const searchBodySchema = z.object({ query, k: k.optional(), ...searchOptions }, { error: 'the body must be a JSON object' });
+
+/** Largest `POST /articles` body, in bytes: article batches are bigger than questions. */
+export const MAX_ARTICLES_BODY_BYTES = 8 * 1024 * 1024;
+
+/** `POST /articles` body: one article object, or an array of up to 1,000, as in JSON ingest. */
+export const articlesBodySchema = z.union([articleObjectSchema, z.array(articleObjectSchema).min(1, 'must hold at least one article').max(1000, 'must hold at most 1000 articles')], {
+  error: 'the body must be an article object or an array of them, each with text, body or content',
+});

@@ -102,6 +102,15 @@ describe('newsq CLI end to end, with the real model', () => {
     expect(stats.bytes).toBeGreaterThan(0);
   });
 
+  it('removes articles by id from the CLI', () => {
+    const removed = newsq(['remove', 'wire-1', 'no-such-id', '--index-dir', index, '--json']);
+    expect(removed.status).toBe(1);
+    expect(JSON.parse(removed.stdout)).toEqual({ removed: ['wire-1'], missing: ['no-such-id'] });
+    expect(JSON.parse(newsq(['stats', '--index-dir', index, '--json']).stdout).articles).toBe(4);
+    // The next sync of the folder brings the article back: its file is still there.
+    expect(JSON.parse(newsq(['index', articles, '--index-dir', index, '--json']).stdout)).toMatchObject({ articles: 5, added: 1 });
+  });
+
   it('prints an embedding that matches sentence-transformers', () => {
     const run = newsq(['embed', 'This is an example sentence', '--dtype', 'fp32', '--json']);
     expect(run.status, run.stderr).toBe(0);

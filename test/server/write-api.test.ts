@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config.js';
+import { createEngine, type Engine } from '../../src/engine.js';
+import { createApp } from '../../src/server/app.js';
+import { sampleEngine } from '../helpers/engine.js';
+import { createFakeEmbedder } from '../helpers/fake-embedder.js';
+
+describe('write API, on a serving (reading) engine', () => {
+  let dir: string;
+  let engine: Engine;
+  let app: Hono;
+  const embedder = createFakeEmbedder();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'newsq-write-'));
+    (await sampleEngine(dir, embedder)).close();
+    // Like `serve`: a reader, which writes through a short-lived writer holding the lock.
+    engine = await createEngine(resolveConfig({}, { indexDir: dir }), { writable: false, embedder });
+    app = createApp(engine, { apiKey: 'key' });
+  });
+  afterAll(() => {
+    engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const auth = { authorization: 'Bearer key', 'content-type': 'application/json' };
+  const post = (body: unknown) => app.request('/articles', { method: 'POST', headers: auth, body: JSON.stringify(body) });
+
+  it('indexes posted articles and returns their ids; search finds them at once', async () => {
+    const response = await post([
+      { id: 'wire-9', title: 'Quokka diplomacy', text: 'Quokka envoys reached Perth on Sunday for talks.', source: 'WA Today', published: '2024-05-01' },
+      { title: 'No id given', body: 'A second posted article about kelp forests.' },
+    ]);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { ids: string[]; added: number; embedded: number };
+    expect(body.ids[0]).toBe('wire-9');
+    expect(body.ids[1]).toMatch(/^api\/[0-9a-f]{16}$/);
+    expect(body).toMatchObject({ added: 2, embedded: 2 });
+    const search = (await (await app.request('/search?q=quokka+envoys+Perth&k=1', { headers: auth })).json()) as { results: { article: { id: string; source: string } }[] };
+    expect(search.results[0].article).toMatchObject({ id: 'wire-9', source: 'WA Today' });
+    expect(((await (await app.request('/health')).json()) as { articles: number }).articles).toBe(7);
+  });
+
+  it('replaces an article posted again under the same id, and deletes by id', async () => {
+    const again = (await (await post({ id: 'wire-9', text: 'Quokka envoys left Perth.' })).json()) as { updated: number };
+    expect(again.updated).toBe(1);
+    expect((await app.request('/articles/wire-9', { method: 'DELETE', headers: auth })).status).toBe(200);
+    const gone = await app.request('/articles/wire-9', { method: 'DELETE', headers: auth });
+    expect(gone.status).toBe(404);
+    expect(((await (await app.request('/health')).json()) as { articles: number }).articles).toBe(6);
+  });
+
+  it('requires the API key for writes, and rejects bodies that are not articles', async () => {
+    expect((await app.request('/articles', { method: 'POST', body: '{"text":"x"}' })).status).toBe(401);
+    expect((await app.request('/articles/x', { method: 'DELETE' })).status).toBe(401);
+    for (const body of [{ title: 'no text' }, [], 5, 'text']) {
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('bad_request');
+    }
+  });
+});
