@@ -28,9 +28,13 @@ export interface SyncSummary {
 }
 
 export interface SyncProgress {
+  /** Articles embedded so far, unchanged ones included. */
   articlesDone: number;
   articlesTotal: number;
   passagesDone: number;
+  /** Passages to embed in all, estimated from the articles prepared so far. */
+  passagesEstimate: number;
+  elapsedMs: number;
 }
 
 interface SyncContext {
@@ -78,10 +82,28 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   let group: { origin: string | null; hash: string; prepared: PreparedArticle }[] = [];
   let groupPassages = 0;
   let done = 0;
+  let prepared = 0;
+  let preparedPassages = 0;
   let lastFlush = performance.now();
+  const report = (passagesDone: number) =>
+    onProgress?.({
+      articlesDone: done + summary.unchanged,
+      articlesTotal: pending.length + summary.unchanged,
+      passagesDone,
+      passagesEstimate: prepared > 0 ? Math.round((preparedPassages / prepared) * pending.length) : 0,
+      elapsedMs: performance.now() - started,
+    });
   const commitGroup = async () => {
     const drafts = group.flatMap(({ prepared }) => prepared.passages);
-    const embedded = await embedder.embedPassages(drafts.map((draft) => draft.sentences.map(({ start, end }) => draft.text.slice(start, end))));
+    const before = summary.embedded;
+    let inGroup = 0;
+    const embedded = await embedder.embedPassages(
+      drafts.map((draft) => draft.sentences.map(({ start, end }) => draft.text.slice(start, end))),
+      (count) => {
+        inGroup += count;
+        report(before + inGroup);
+      },
+    );
     let next = 0;
     store.writeArticles(
       group.map(({ origin, hash, prepared }) => ({
@@ -104,22 +126,24 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
       lastFlush = performance.now();
     }
     done += group.length;
-    onProgress?.({ articlesDone: done + summary.unchanged, articlesTotal: pending.length + summary.unchanged, passagesDone: summary.embedded });
     group = [];
     groupPassages = 0;
   };
 
   for (const { origin, input, hash } of pending) {
-    const prepared = prepareArticle(input, windows);
-    if (prepared.passages.length === 0) {
+    const article = prepareArticle(input, windows);
+    prepared++;
+    preparedPassages += article.passages.length;
+    if (article.passages.length === 0) {
       summary.skipped.push({ path: input.path ?? input.id, reason: 'no article text left after removing boilerplate' });
       continue;
     }
-    group.push({ origin, hash, prepared });
-    groupPassages += prepared.passages.length;
+    group.push({ origin, hash, prepared: article });
+    groupPassages += article.passages.length;
     if (groupPassages >= PASSAGES_PER_COMMIT) await commitGroup();
   }
   if (group.length > 0) await commitGroup();
+  report(summary.embedded);
 
   const origins = new Set(sources.flatMap((source) => source.origin ?? []));
   // A file that could not be read this time keeps what was indexed from it before.

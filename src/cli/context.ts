@@ -9,7 +9,7 @@ export interface CliContext {
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   logger: Logger;
-  /** Whether stdout is a terminal (readable output may use color and the terminal width). */
+  /** Whether output goes to a terminal (color, the terminal width, a progress bar on stderr). */
   isTty: boolean;
   columns: number;
 }
@@ -20,7 +20,7 @@ export function processContext(): CliContext {
     stderr: process.stderr,
     env: process.env,
     logger: createLogger(process.stderr),
-    isTty: Boolean(process.stdout.isTTY),
+    isTty: Boolean(process.stdout.isTTY && process.stderr.isTTY),
     columns: process.stdout.columns || 100,
   };
 }

@@ -12,9 +12,10 @@ export interface Embedder {
   /**
    * Embeds passages given as their sentences, in order: each passage as the whole text they make,
    * and, for a passage of several sentences, each sentence by pooling its tokens' states in the
-   * context of the whole passage, at no extra model cost.
+   * context of the whole passage, at no extra model cost. `onBatch` hears how many passages each
+   * model batch embedded, for progress.
    */
-  embedPassages(passages: string[][]): Promise<EmbeddedText[]>;
+  embedPassages(passages: string[][], onBatch?: (embedded: number) => void): Promise<EmbeddedText[]>;
   /** How many tokens `text` takes, special tokens included, without truncation. */
   countTokens(text: string): number;
 }

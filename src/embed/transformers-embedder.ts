@@ -84,7 +84,7 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     return poolStates(hidden.data as Float32Array, mask, hidden.dims as number[], segments);
   }
 
-  async function embedSorted(texts: string[][], poolPieces: boolean): Promise<EmbeddedText[]> {
+  async function embedSorted(texts: string[][], poolPieces: boolean, onBatch?: (embedded: number) => void): Promise<EmbeddedText[]> {
     const pieces = texts.map((parts) => parts.map(tokenize));
     // Batches of similar length waste little work on padding.
     const lengths = pieces.map((parts) => parts.reduce((sum, part) => sum + part.length, 0));
@@ -97,6 +97,7 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
         poolPieces,
       );
       slice.forEach((index, j) => (embedded[index] = batch[j]));
+      onBatch?.(slice.length);
     }
     return embedded;
   }
@@ -109,8 +110,8 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     async embed(texts) {
       return (await embedSorted(texts.map((text) => [text]), false)).map((embedded) => embedded.vector);
     },
-    embedPassages(passages) {
-      return embedSorted(passages, true);
+    embedPassages(passages, onBatch) {
+      return embedSorted(passages, true, onBatch);
     },
     countTokens(text) {
       return tokenize(text).length + 2;

@@ -42,6 +42,7 @@ describe('newsq CLI end to end, with the real model', () => {
   it('indexes a folder, reporting unreadable files and indexing the rest', () => {
     const run = newsq(['index', articles, '--index-dir', index, '--json']);
     expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toBe(''); // --json: the summary and nothing else
     const summary = JSON.parse(run.stdout);
     expect(Object.keys(summary).sort()).toEqual(['added', 'articles', 'embedded', 'removed', 'seconds', 'skipped', 'unchanged', 'updated']);
     expect(summary).toMatchObject({ articles: 6, added: 6, updated: 0, removed: 0, unchanged: 0 });
@@ -118,6 +119,13 @@ describe('newsq CLI end to end, with the real model', () => {
     expect(output).toMatchObject({ model: 'newsq/all-MiniLM-L6-v2', dtype: 'fp32', dimensions: 384 });
     expect(output.vector).toHaveLength(384);
     [0.0677, 0.0635, 0.0487, 0.0793, 0.0374, 0.0027].forEach((value, i) => expect(Math.abs(output.vector[i] - value)).toBeLessThanOrEqual(0.002));
+  });
+
+  it('reports progress as plain lines when not on a terminal', () => {
+    const run = newsq(['index', SAMPLES, '--index-dir', join(work, 'progress')]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^\d+\/5 articles · \d+\/\d+ passages · [\d.]+\/s · ETA /m);
+    expect(run.stdout).toMatch(/^5 articles in .*progress: 5 added/);
   });
 
   it('prints usage and exits 2 for a wrong flag; one clear line for a missing index', () => {

@@ -17,8 +17,9 @@ export function createFakeEmbedder(dimensions = 64, maxTokens = 256): Embedder &
       embedder.embedded += texts.length;
       return texts.map((text) => embedText(text, dimensions));
     },
-    async embedPassages(passages: string[][]) {
+    async embedPassages(passages: string[][], onBatch?: (embedded: number) => void) {
       const vectors = await embedder.embed(passages.map((parts) => parts.join(' ')));
+      onBatch?.(passages.length);
       return passages.map((parts, i) => ({ vector: vectors[i], segments: parts.length > 1 ? parts.map((part) => embedText(part, dimensions)) : [] }));
     },
     countTokens(text: string) {

@@ -3,6 +3,7 @@ import { createEngine } from '../../engine.js';
 import type { SyncSummary } from '../../sync.js';
 import { COMMON_OPTIONS, parseCommand, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
+import { createProgress } from '../progress.js';
 import { readSources } from '../read-sources.js';
 
 export const indexSpec: CommandSpec = {
@@ -43,13 +44,11 @@ export async function indexFolders(
     embedder: options.embedder,
     onNotice: (message) => context.logger.info(message),
   });
+  const progress = options.quiet ? null : createProgress({ stream: context.stderr, isTty: context.isTty, width: context.columns });
   try {
-    return await engine.sync(sources, (progress) => {
-      if (!options.quiet) {
-        context.stderr.write(`indexed ${progress.articlesDone}/${progress.articlesTotal} articles, ${progress.passagesDone} passages embedded\n`);
-      }
-    });
+    return await engine.sync(sources, progress ? (p) => progress.update(p) : undefined);
   } finally {
+    progress?.done();
     engine.close();
   }
 }
