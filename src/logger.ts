@@ -1,3 +1,5 @@
+import pino from 'pino';
+
 /** Where newsq's diagnostics go; the one way modules report what happens at run time. */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -5,16 +7,13 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** A logger writing one line per event to a stream (standard error by default). */
+/** A pino logger writing one JSON line per event to a stream (standard error by default). */
 export function createLogger(stream: NodeJS.WritableStream = process.stderr): Logger {
-  const write = (level: string, message: string, fields?: Record<string, unknown>) => {
-    const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
-    stream.write(`${new Date().toISOString()} ${level} ${message}${extra}\n`);
-  };
+  const log = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, stream as pino.DestinationStream);
   return {
-    info: (message, fields) => write('info', message, fields),
-    warn: (message, fields) => write('warn', message, fields),
-    error: (message, fields) => write('error', message, fields),
+    info: (message, fields) => log.info(fields ?? {}, message),
+    warn: (message, fields) => log.warn(fields ?? {}, message),
+    error: (message, fields) => log.error(fields ?? {}, message),
   };
 }
 

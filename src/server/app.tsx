@@ -10,6 +10,7 @@ import type { articleObjectSchema } from '../ingest/parse.js';
 import { errorCodes, isNewsqError, NewsqError, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SearchMode } from '../search/rank.js';
+import { createMetrics } from './metrics.js';
 import { ArticlePage } from './pages/article-page.js';
 import { SearchPage } from './pages/search-page.js';
 import { articlesBodySchema, MAX_ARTICLES_BODY_BYTES, MAX_BODY_BYTES, searchBodySchema, searchParamsSchema } from './schemas.js';
@@ -20,8 +21,21 @@ import { articlesBodySchema, MAX_ARTICLES_BODY_BYTES, MAX_BODY_BYTES, searchBody
  */
 export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: string } = {}): Hono {
   const logger = options.logger ?? silentLogger;
+  const metrics = createMetrics(engine);
   const app = new Hono();
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    logger.info('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 });
+  });
+  app.use('*', metrics.middleware);
   if (options.apiKey) app.use('*', requireApiKey(options.apiKey));
+  const search = async (request: ReturnType<typeof toSearchRequest>) => {
+    const timings: Record<string, number> = {};
+    const response = await engine.search({ ...request, timings });
+    if (timings.embed !== undefined) metrics.observeEmbedding(timings.embed);
+    return response;
+  };
 
   app.get('/health', (c) => {
     const { articles, passages, model } = engine.stats();
@@ -31,15 +45,17 @@ export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: s
   app.get('/search', async (c) => {
     assertUtf8Query(c.req.url);
     const { q, ...options } = validate(searchParamsSchema, c.req.query());
-    return c.json(await engine.search(toSearchRequest(q, options)));
+    return c.json(await search(toSearchRequest(q, options)));
   });
+
+  app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
 
   app.post(
     '/search',
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge(MAX_BODY_BYTES) }),
     async (c) => {
       const { query, ...options } = validate(searchBodySchema, await readJson(c));
-      return c.json(await engine.search(toSearchRequest(query, options)));
+      return c.json(await search(toSearchRequest(query, options)));
     },
   );
 
@@ -51,7 +67,7 @@ export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: s
     try {
       assertUtf8Query(c.req.url);
       const { q, ...options } = validate(searchParamsSchema, { ...raw, source: raw.source || undefined, from: raw.from || undefined, to: raw.to || undefined });
-      return c.html(<SearchPage form={form} response={await engine.search(toSearchRequest(q, options))} />);
+      return c.html(<SearchPage form={form} response={await search(toSearchRequest(q, options))} />);
     } catch (error) {
       if (!isNewsqError(error, 'bad_request')) throw error;
       return c.html(<SearchPage form={form} error={error.message} />, 400);
