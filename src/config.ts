@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { BUNDLED_MODEL_ID } from './embed/model-cache.js';
 
 /**
- * Everything newsq can be told, with its defaults. Parsed once at the edge (CLI flags and
- * environment) and passed down typed; nothing deeper reads the environment.
+ * Everything newsq can be told, with its defaults. Parsed once at the edge (config file,
+ * environment, CLI flags) and passed down typed; nothing deeper reads the environment. Unknown
+ * keys are errors, so a misspelt setting is reported rather than ignored.
  */
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   indexDir: z.string().min(1).default('index'),
   cacheDir: z.string().min(1).default(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'newsq')),
   model: z.string().min(1).default(BUNDLED_MODEL_ID),
@@ -20,14 +21,14 @@ export const configSchema = z.object({
   /** When set, every HTTP route but /health requires `Authorization: Bearer <apiKey>`. */
   apiKey: z.string().min(1).optional(),
   hnsw: z
-    .object({
+    .strictObject({
       m: z.number().int().min(2).max(128).default(16),
       efConstruction: z.number().int().min(10).max(2000).default(200),
       efSearch: z.number().int().min(10).max(2000).default(64),
     })
     .prefault({}),
   search: z
-    .object({
+    .strictObject({
       mode: z.enum(['hybrid', 'dense', 'lexical']).default('hybrid'),
       fusion: z.enum(['score', 'rrf']).default('score'),
       denseWeight: z.number().min(0).max(1).default(0.65),
@@ -53,13 +54,55 @@ export const ENVIRONMENT: Record<string, keyof Config> = {
   NEWSQ_API_KEY: 'apiKey',
 };
 
-/** Builds the effective config: defaults, overridden by the environment, overridden by flags. */
-export function resolveConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof Config, unknown>>): Config {
-  const input: Record<string, unknown> = {};
+/** Where a setting's value came from, weakest first. */
+export type ConfigSource = 'default' | 'file' | 'env' | 'flag';
+
+/** A parsed `newsq.config.json`. */
+export interface ConfigFile {
+  path: string;
+  values: Record<string, unknown>;
+}
+
+/**
+ * Builds the effective config: defaults, overridden by the config file, by the environment, then
+ * by flags; and says where each setting (by dotted path) came from.
+ */
+export function resolveConfigSources(
+  env: NodeJS.ProcessEnv,
+  flags: Partial<Record<keyof Config, unknown>>,
+  file?: ConfigFile,
+): { config: Config; sources: Record<string, ConfigSource> } {
+  const fromEnv: Record<string, unknown> = {};
   for (const [variable, key] of Object.entries(ENVIRONMENT)) {
     const value = env[variable];
-    if (value !== undefined && value !== '') input[key] = key === 'port' ? Number(value) : value;
+    if (value !== undefined && value !== '') fromEnv[key] = key === 'port' ? Number(value) : value;
   }
-  for (const [key, value] of Object.entries(flags)) if (value !== undefined) input[key] = value;
-  return configSchema.parse(input);
+  const fromFlags = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
+  const config = configSchema.parse({ ...file?.values, ...fromEnv, ...fromFlags });
+  const sources: Record<string, ConfigSource> = {};
+  for (const path of leafPaths(config)) {
+    const [top] = path.split('.');
+    if (top in fromFlags) sources[path] = 'flag';
+    else if (top in fromEnv) sources[path] = 'env';
+    else if (file && lookup(file.values, path) !== undefined) sources[path] = 'file';
+    else sources[path] = 'default';
+  }
+  return { config, sources };
+}
+
+/** The effective config: defaults < config file < environment < flags. */
+export function resolveConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof Config, unknown>>, file?: ConfigFile): Config {
+  return resolveConfigSources(env, flags, file).config;
+}
+
+/** Every setting's dotted path (`search.denseWeight`), in schema order. */
+export function leafPaths(value: object, prefix = ''): string[] {
+  return Object.entries(value).flatMap(([key, child]) =>
+    child !== null && typeof child === 'object' && !Array.isArray(child) ? leafPaths(child, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
+}
+
+/** The value at a dotted path, or undefined. */
+export function lookup(value: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), value);
 }

@@ -1,5 +1,6 @@
 import { errorCodes, isNewsqError } from '../errors.js';
 import { UsageError } from './args.js';
+import { runConfig } from './commands/config.js';
 import { runEmbed } from './commands/embed.js';
 import { runEval } from './commands/eval.js';
 import { runIndex } from './commands/index-articles.js';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, (argv: string[], context: CliContext) => number |
   embed: runEmbed,
   eval: runEval,
   remove: runRemove,
+  config: runConfig,
 };
 
 const USAGE = `Usage: newsq <command> [options]
@@ -32,6 +34,7 @@ Commands:
   stats                      print the size of the index
   embed "<text>"             print the embedding of a text
   eval <collection-dir>      measure retrieval quality on a BEIR-style test collection
+  config                     print the effective configuration and where each value came from
 
 Run newsq <command> --help for a command's options.`;
 
