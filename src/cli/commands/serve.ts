@@ -29,7 +29,9 @@ export function serveOverrides(values: Record<string, string | boolean | undefin
 }
 
 /** Serves until SIGINT or SIGTERM, then closes the server and the engine; resolves to exit code 0. */
-export function serveEngine(engine: Engine, config: Config, context: CliContext): Promise<number> {
+export async function serveEngine(engine: Engine, config: Config, context: CliContext): Promise<number> {
+  // Load the vector graph and warm the model before listening, so the first user waits for neither.
+  await engine.search({ query: 'warm up', k: 1 });
   const app = createApp(engine, { logger: context.logger, apiKey: config.apiKey });
   const warning = exposureWarning(config);
   if (warning) context.logger.warn(warning);
