@@ -51,6 +51,24 @@ export function Layout(props: { title: string; children: Child }) {
   );
 }
 
+/** A line of article facts (outlet · date · …) and, for a web address, a link to the original. */
+export function Meta({ parts, url }: { parts: (string | null)[]; url: string | null }) {
+  const link = safeUrl(url);
+  return (
+    <p class="meta">
+      {parts.filter(Boolean).join(' · ')}
+      {link ? (
+        <>
+          {' · '}
+          <a href={link} rel="noopener noreferrer">
+            original
+          </a>
+        </>
+      ) : null}
+    </p>
+  );
+}
+
 /** An article's URL if it is a web address; `javascript:` and other schemes are never linked. */
 export function safeUrl(url: string | null): string | null {
   return url && /^https?:\/\//i.test(url) ? url : null;

@@ -1,5 +1,5 @@
 import type { SearchResponse, SearchResult } from '../../search/search.js';
-import { Layout, safeUrl } from './layout.js';
+import { Layout, Meta } from './layout.js';
 
 export interface SearchPageProps {
   /** What the form shows: the question and filters as the user gave them. */
@@ -55,23 +55,12 @@ function Results({ response }: { response: SearchResponse }) {
 function Card({ result }: { result: SearchResult }) {
   const { article, text, answerStart, answerEnd } = result;
   const link = `/articles/${encodeURIComponent(article.id)}#p${result.paragraph}`;
-  const meta = [article.source, article.published, `¶${result.paragraph}`].filter(Boolean).join(' · ');
   return (
     <article class="card" data-rank={result.rank}>
       <h2>
         <a href={link}>{article.title ?? article.id}</a>
       </h2>
-      <p class="meta">
-        {meta}
-        {safeUrl(article.url) ? (
-          <>
-            {' · '}
-            <a href={safeUrl(article.url)!} rel="noopener noreferrer">
-              original
-            </a>
-          </>
-        ) : null}
-      </p>
+      <Meta parts={[article.source, article.published, `¶${result.paragraph}`]} url={article.url} />
       <p class="text">
         {text.slice(0, answerStart)}
         <mark>{text.slice(answerStart, answerEnd)}</mark>
