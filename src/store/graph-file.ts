@@ -19,6 +19,15 @@ export function loadGraphFile(dir: string, generation: number, dimensions: numbe
   }
 }
 
+/** The generation of the newest graph file in the folder, or null when there is none. */
+export function latestGraphGeneration(dir: string): number | null {
+  const generations = readdirSync(dir).flatMap((file) => {
+    const match = GRAPH_FILE.exec(file);
+    return match ? [Number(match[1])] : [];
+  });
+  return generations.length > 0 ? Math.max(...generations) : null;
+}
+
 /** Saves the graph of `generation` atomically (temp file, fsync, rename) and removes older ones. */
 export function saveGraphFile(dir: string, generation: number, graph: VectorIndex): void {
   const path = graphPath(dir, generation);

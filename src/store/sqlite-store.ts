@@ -9,8 +9,8 @@ import type { SentenceSpan } from '../ingest/article.js';
 import { toMatchExpression } from './lexical-query.js';
 import { packInt8, unpackInt8 } from './vector-codec.js';
 import type { ArticleSummary, ArticleWrite, PassageFilter, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
-import { acquireWriteLock, type WriteLock } from './write-lock.js';
-import { loadGraphFile, saveGraphFile } from './graph-file.js';
+import { acquireWriteLock, isWriteLocked, type WriteLock } from './write-lock.js';
+import { latestGraphGeneration, loadGraphFile, saveGraphFile } from './graph-file.js';
 import { VectorIndex, type HnswSettings, type VectorHit } from './vector-index.js';
 
 const DATABASE_FILE = 'newsq.sqlite';
@@ -140,6 +140,13 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     if (loaded) return loaded;
     loadedGeneration = generation();
     loaded = loadGraphFile(dir, loadedGeneration, dimensions, options.hnsw, countPassages());
+    if (!loaded && !options.writable && isWriteLocked(dir)) {
+      // A writer at work saves its graph now and then: a reader starts from the last one saved
+      // and follows the writer from there, rather than rebuilding what the writer will save.
+      const latest = latestGraphGeneration(dir);
+      loaded = latest === null ? null : loadGraphFile(dir, latest, dimensions, options.hnsw, countPassages());
+      if (loaded) loadedGeneration = latest!;
+    }
     if (!loaded) {
       if (countPassages() > 0) options.onNotice?.(`rebuilding the vector index from ${countPassages()} stored passages`);
       loaded = rebuildGraph();

@@ -42,7 +42,8 @@ export class VectorIndex {
   static load(path: string, dimensions: number, settings: HnswSettings, live: number): VectorIndex {
     const graph = new HierarchicalNSW('ip', dimensions);
     graph.readIndexSync(path);
-    const index = new VectorIndex(graph, live, settings);
+    // A graph a little behind its database (a reader following a writer) holds fewer vectors.
+    const index = new VectorIndex(graph, Math.min(live, graph.getCurrentCount()), settings);
     index.deleted = Math.max(0, graph.getCurrentCount() - live);
     return index;
   }

@@ -35,6 +35,12 @@ export function acquireWriteLock(dir: string, onNotice?: (message: string) => vo
   throw new NewsqError('index_busy', `could not take the write lock of ${dir}: another process keeps taking it`);
 }
 
+/** Whether another live process holds the folder's write lock (an `index` run at work). */
+export function isWriteLocked(dir: string): boolean {
+  const holder = readHolder(join(dir, LOCK_FILE));
+  return holder !== null && holder.pid !== process.pid && isAlive(holder.pid);
+}
+
 function readHolder(path: string): { pid: number; since: string } | null {
   try {
     const holder = JSON.parse(readFileSync(path, 'utf8')) as { pid: unknown; since: unknown };

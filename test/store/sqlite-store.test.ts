@@ -123,3 +123,32 @@ describe('one writer at a time, readers following', () => {
     reader.close();
   });
 });
+
+describe('a reader opened while a writer is at work', () => {
+  it('starts from the last saved graph instead of rebuilding, and follows the writer', async () => {
+    const dir = tempDir();
+    const fake = createFakeEmbedder(32);
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('a', ['Cairo talks resumed on Thursday.'])]);
+    writer.flush();
+    writer.writeArticles([await articleWrite('b', ['Sinai border crossing reopened.'])]); // committed, graph not saved yet
+    // The lock as another live process would hold it.
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
+    try {
+      writeFileSync(join(dir, 'write.lock'), JSON.stringify({ pid: sleeper.pid, since: new Date().toISOString() }));
+      const notices: string[] = [];
+      const reader = openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
+      const nearestText = async (text: string) => reader.passages(reader.nearest((await fake.embed([text]))[0], 1).map((h) => h.id))[0]?.text;
+      expect(await nearestText('Cairo talks Thursday')).toBe('Cairo talks resumed on Thursday.');
+      expect(notices).toEqual([]); // no rebuild
+      expect(reader.lexical('Sinai crossing', 5).length).toBe(1); // the newer article is there in words already
+      writer.flush();
+      expect(await nearestText('Sinai border crossing')).toBe('Sinai border crossing reopened.');
+      reader.close();
+    } finally {
+      sleeper.kill('SIGKILL');
+      await new Promise((resolve) => sleeper.once('exit', resolve));
+      writer.close();
+    }
+  });
+});
