@@ -7,6 +7,7 @@ export const errorCodes = {
   unauthorized: { status: 401, exit: 1 },
   not_found: { status: 404, exit: 1 },
   payload_too_large: { status: 413, exit: 2 },
+  unsupported_media_type: { status: 415, exit: 2 },
   no_index: { status: 503, exit: 1 },
   index_mismatch: { status: 409, exit: 1 },
   index_busy: { status: 409, exit: 1 },

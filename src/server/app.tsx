@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { readFileSync } from 'node:fs';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -13,16 +15,18 @@ import type { SearchMode } from '../search/rank.js';
 import { createMetrics } from './metrics.js';
 import { ArticlePage } from './pages/article-page.js';
 import { SearchPage } from './pages/search-page.js';
-import { articlesBodySchema, MAX_ARTICLES_BODY_BYTES, MAX_BODY_BYTES, searchBodySchema, searchParamsSchema } from './schemas.js';
+import { articleDeleteRoute, articleRoute, articlesPostRoute, healthRoute, metricsRoute, pageRoute, searchGetRoute, searchPostRoute } from './routes.js';
+import { MAX_ARTICLES_BODY_BYTES, MAX_BODY_BYTES, searchParamsSchema } from './schemas.js';
 
 /**
- * The HTTP API over one engine. Every input is validated; every failure answers with
- * `{"error": {"code", "message"}}` and the status of its code, never a stack trace.
+ * The HTTP API over one engine, described at `/openapi.json` by the same zod schemas that validate
+ * its requests. Every failure answers with `{"error": {"code", "message"}}` and the status of its
+ * code, never a stack trace.
  */
-export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: string } = {}): Hono {
+export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: string } = {}): OpenAPIHono {
   const logger = options.logger ?? silentLogger;
   const metrics = createMetrics(engine);
-  const app = new Hono();
+  const app = new OpenAPIHono({ defaultHook: (result) => { if (!result.success) throw badRequest(result.error); } });
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
@@ -37,29 +41,26 @@ export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: s
     return response;
   };
 
-  app.get('/health', (c) => {
+  app.openapi(healthRoute, (c) => {
     const { articles, passages, model } = engine.stats();
-    return c.json({ status: 'ok', articles, passages, model });
+    return c.json({ status: 'ok' as const, articles, passages, model }, 200);
   });
 
-  app.get('/search', async (c) => {
-    assertUtf8Query(c.req.url);
-    const { q, ...options } = validate(searchParamsSchema, c.req.query());
-    return c.json(await search(toSearchRequest(q, options)));
+  app.openapi({ ...searchGetRoute, middleware: [utf8Query] }, async (c) => {
+    const { q, ...options } = c.req.valid('query');
+    return c.json(await search(toSearchRequest(q, options)), 200);
   });
 
-  app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+  app.openapi(metricsRoute, async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
 
-  app.post(
-    '/search',
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge(MAX_BODY_BYTES) }),
-    async (c) => {
-      const { query, ...options } = validate(searchBodySchema, await readJson(c));
-      return c.json(await search(toSearchRequest(query, options)));
-    },
-  );
+  app.openapi({ ...searchPostRoute, middleware: [bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge(MAX_BODY_BYTES) }), jsonBody] }, async (c) => {
+    const { query, ...options } = c.req.valid('json');
+    return c.json(await search(toSearchRequest(query, options)), 200);
+  });
 
-  // The web page: a GET form, so that `/?q=…` is a search anyone can share as a link.
+  // The web page: a GET form, so that `/?q=…` is a search anyone can share as a link. Its errors
+  // are shown on the page, not as JSON, so it validates for itself and is only described here.
+  app.openAPIRegistry.registerPath(pageRoute);
   app.get('/', async (c) => {
     const raw = c.req.query();
     const form = { q: raw.q ?? '', source: raw.source ?? '', from: raw.from ?? '', to: raw.to ?? '' };
@@ -74,7 +75,10 @@ export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: s
     }
   });
 
-  // Ids are file paths and may hold slashes, encoded (%2F) or not. Browsers get a readable page.
+  // Ids are file paths and may hold slashes, encoded (%2F) or not: the route pattern must match
+  // several segments, which an OpenAPI path template cannot say, so these routes are registered
+  // with Hono and described separately. Browsers get a readable page.
+  app.openAPIRegistry.registerPath(articleRoute);
   app.get('/articles/:id{.+}', (c) => {
     const id = c.req.param('id');
     const article = engine.article(id);
@@ -83,19 +87,27 @@ export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: s
     return c.json(article);
   });
 
-  app.post('/articles', bodyLimit({ maxSize: MAX_ARTICLES_BODY_BYTES, onError: tooLarge(MAX_ARTICLES_BODY_BYTES) }), async (c) => {
-    const body = validate(articlesBodySchema, await readJson(c));
+  app.openapi({ ...articlesPostRoute, middleware: [bodyLimit({ maxSize: MAX_ARTICLES_BODY_BYTES, onError: tooLarge(MAX_ARTICLES_BODY_BYTES) }), jsonBody] }, async (c) => {
+    const body = c.req.valid('json');
     const inputs = (Array.isArray(body) ? body : [body]).map(toArticleInput);
     const summary = await engine.write(inputs);
     const { added, updated, unchanged, embedded, skipped } = summary;
-    return c.json({ ids: inputs.map((input) => input.id), added, updated, unchanged, embedded, skipped });
+    return c.json({ ids: inputs.map((input) => input.id), added, updated, unchanged, embedded, skipped }, 200);
   });
 
+  app.openAPIRegistry.registerPath(articleDeleteRoute);
   app.delete('/articles/:id{.+}', async (c) => {
     const id = c.req.param('id');
     const [removed] = await engine.remove([id]);
     if (!removed) throw new NewsqError('not_found', `no article with id ${JSON.stringify(id)}`);
     return c.json({ removed });
+  });
+
+  if (options.apiKey) app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'newsq', version: packageJson.version, description: packageJson.description },
+    ...(options.apiKey ? { security: [{ apiKey: [] }] } : {}),
   });
 
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
@@ -126,6 +138,9 @@ function requireApiKey(key: string): MiddlewareHandler {
   };
 }
 
+// The same two levels up from src/server (run by tsx) and dist/server (built).
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
+
 function tooLarge(limit: number) {
   return (): never => {
     throw new NewsqError('payload_too_large', `the request body is larger than ${limit >= 1048576 ? `${limit / 1048576} MiB` : `${limit / 1024} KiB`}`);
@@ -150,6 +165,25 @@ function toSearchRequest(query: string, options: { k?: number; mode?: SearchMode
   const { k, mode, source, from, to } = options;
   return { query, k, mode, filter: { source, from, to } };
 }
+
+const utf8Query: MiddlewareHandler = async (c, next) => {
+  assertUtf8Query(c.req.url);
+  await next();
+};
+
+/**
+ * Checks a body is JSON before the route's schema sees it, so each failure gets its own message:
+ * the wrong media type, bytes that are not UTF-8, text that is not JSON. The body read here is
+ * cached by Hono, and the validator parses it from the cache.
+ */
+const jsonBody: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header('content-type');
+  if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
+    throw new NewsqError('unsupported_media_type', `send the body as JSON, with the header Content-Type: application/json${type ? ` (got ${type})` : ''}`);
+  }
+  await readJson(c);
+  await next();
+};
 
 /** Hono passes undecodable percent-escapes through as text; newsq refuses them, naming the field. */
 function assertUtf8Query(url: string): void {
@@ -195,7 +229,11 @@ async function readJson(c: Context): Promise<unknown> {
 function validate<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
+  throw badRequest(parsed.error);
+}
+
+function badRequest(error: z.ZodError): NewsqError {
+  const issue = error.issues[0];
   const field = issue.path.join('.');
-  throw new NewsqError('bad_request', field ? `${field} ${issue.message}` : issue.message);
+  return new NewsqError('bad_request', field ? `${field} ${issue.message}` : issue.message);
 }

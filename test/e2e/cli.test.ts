@@ -153,6 +153,9 @@ describe('newsq CLI end to end, with the real model', () => {
       expect(body.results.some((result) => EGYPT_REASONS.some((pattern) => pattern.test(result.text)))).toBe(true);
       const bad = await fetch(`${url}/search?q=x&k=500`, { signal: AbortSignal.timeout(10_000) });
       expect(bad.status).toBe(400);
+      const openapi = (await getJson(`${url}/openapi.json`)) as { openapi: string; paths: Record<string, unknown> };
+      expect(openapi.openapi).toBe('3.1.0');
+      expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/search', '/health', '/articles', '/articles/{id}']));
     });
   });
 

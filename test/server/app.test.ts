@@ -1,11 +1,10 @@
-import type { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
 import { useSampleEngine } from '../helpers/engine.js';
 
 describe('HTTP API', () => {
   const sample = useSampleEngine();
-  let app: Hono;
+  let app: ReturnType<typeof createApp>;
   beforeAll(() => {
     app = createApp(sample.engine);
   });
@@ -56,7 +55,7 @@ describe('HTTP API', () => {
     expect(byOutlet.results.length).toBeGreaterThan(0);
     for (const result of byOutlet.results) expect(result.article.source).toBe('Reuters');
     const byDate = (await (
-      await app.request('/search', { method: 'POST', body: JSON.stringify({ query: 'Egypt talks', k: 50, from: '2024-02-10', to: '2024-02-28' }) })
+      await app.request('/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'Egypt talks', k: 50, from: '2024-02-10', to: '2024-02-28' }) })
     ).json()) as Body;
     expect(byDate.results.length).toBeGreaterThan(0);
     for (const result of byDate.results) expect(result.article.published).toBe('2024-02-22');
@@ -108,6 +107,14 @@ describe('HTTP API', () => {
     ['{"query": "x", "k": 1.5}', /^k must be an integer/],
   ])('rejects POST body %s with 400 naming the field', async (body, message) => {
     await expectError(await app.request('/search', { method: 'POST', body, headers: { 'content-type': 'application/json' } }), 400, 'bad_request', message);
+  });
+
+  it('rejects a body not sent as JSON with 415 naming the header', async () => {
+    const body = JSON.stringify({ query: 'x' });
+    await expectError(await app.request('/search', { method: 'POST', body }), 415, 'unsupported_media_type', /Content-Type: application\/json \(got text\/plain/);
+    await expectError(await app.request('/search', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type', /got application\/x-www-form-urlencoded/);
+    const charset = await app.request('/search', { method: 'POST', body, headers: { 'content-type': 'application/json; charset=utf-8' } });
+    expect(charset.status).toBe(200);
   });
 
   it('rejects a body over 64 KiB with 413', async () => {

@@ -1,5 +1,4 @@
 import { PassThrough } from 'node:stream';
-import type { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/server/app.js';
@@ -10,7 +9,7 @@ describe('metrics and request logs', () => {
   const log = new PassThrough();
   let lines = '';
   log.on('data', (chunk) => (lines += chunk));
-  let app: Hono;
+  let app: ReturnType<typeof createApp>;
   beforeAll(() => {
     app = createApp(sample.engine, { logger: createLogger(log) });
   });

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { createEngine, type Engine } from '../../src/engine.js';
@@ -12,7 +11,7 @@ import { createFakeEmbedder } from '../helpers/fake-embedder.js';
 describe('write API, on a serving (reading) engine', () => {
   let dir: string;
   let engine: Engine;
-  let app: Hono;
+  let app: ReturnType<typeof createApp>;
   const embedder = createFakeEmbedder();
 
   beforeAll(async () => {

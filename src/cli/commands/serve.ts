@@ -8,7 +8,8 @@ import { configFrom, help, type CliContext } from '../context.js';
 export const serveSpec: CommandSpec = {
   usage: `Usage: newsq serve [--port 8787] [--host 127.0.0.1] [--index-dir DIR]
 
-Serves an index over HTTP: GET /search?q=&k=, POST /search, GET /articles/:id, GET /health.
+Serves an index over HTTP: GET /search?q=&k=, POST /search, GET /articles/:id, GET /health,
+the web page at /, and the OpenAPI document at /openapi.json.
 PORT and HOST in the environment work too.`,
   options: { ...COMMON_OPTIONS, port: { type: 'string' }, host: { type: 'string' } },
   positionals: { min: 0, max: 0 },

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { errorCodes, type ErrorCode } from '../errors.js';
+
+// The shapes the API answers with. They document the API in /openapi.json and type its handlers;
+// the OpenAPI test checks real answers against them, so they cannot drift from what is sent.
+
+const nullableText = z.string().nullable();
+
+export const articleSummarySchema = z
+  .object({
+    id: z.string(),
+    title: nullableText,
+    source: nullableText.meta({ description: 'The outlet, when the article states it' }),
+    published: nullableText.meta({ description: 'Publication date, YYYY-MM-DD, when known' }),
+    path: nullableText.meta({ description: 'File the article was read from, relative to the indexed folder' }),
+    url: nullableText,
+  })
+  .meta({ id: 'ArticleSummary' });
+
+export const articleSchema = articleSummarySchema
+  .extend({ paragraphs: z.array(z.string()).meta({ description: 'Cleaned paragraphs; a result’s `paragraph` indexes this list' }) })
+  .meta({ id: 'Article' });
+
+export const searchResultSchema = z
+  .object({
+    rank: z.number().int().min(1),
+    score: z.number(),
+    text: z.string(),
+    paragraph: z.number().int().min(0).meta({ description: '0-based paragraph of the article the passage comes from' }),
+    answer: z.string().meta({ description: 'The sentence of `text` that best answers the query' }),
+    answerStart: z.number().int().min(0),
+    answerEnd: z.number().int().min(0),
+    article: articleSummarySchema,
+    alsoIn: z.array(articleSummarySchema).meta({ description: 'Other articles carrying the same passage' }),
+  })
+  .meta({ id: 'SearchResult' });
+
+export const searchResponseSchema = z
+  .object({
+    query: z.string(),
+    mode: z.enum(['hybrid', 'dense', 'lexical']),
+    tookMs: z.number(),
+    results: z.array(searchResultSchema),
+  })
+  .meta({ id: 'SearchResponse' });
+
+export const healthSchema = z.object({ status: z.literal('ok'), articles: z.number().int(), passages: z.number().int(), model: z.string() }).meta({ id: 'Health' });
+
+const skippedSchema = z.object({ path: z.string(), reason: z.string() });
+
+export const writeSummarySchema = z
+  .object({
+    ids: z.array(z.string()).meta({ description: 'Ids of the articles written, in request order' }),
+    added: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    embedded: z.number().int().meta({ description: 'Passages embedded by this request' }),
+    skipped: z.array(skippedSchema),
+  })
+  .meta({ id: 'WriteSummary' });
+
+export const removedSchema = z.object({ removed: z.string() }).meta({ id: 'Removed' });
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string().meta({ description: 'What was wrong, naming the field at fault' }),
+    }),
+  })
+  .meta({ id: 'Error' });

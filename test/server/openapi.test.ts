@@ -1,0 +1,74 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { createApp } from '../../src/server/app.js';
+import { articleSchema, errorSchema, healthSchema, searchResponseSchema } from '../../src/server/responses.js';
+import { useSampleEngine } from '../helpers/engine.js';
+
+interface Document {
+  openapi: string;
+  paths: Record<string, Record<string, { parameters?: { name: string; in: string; required: boolean }[]; requestBody?: { required: boolean } }>>;
+  components?: { securitySchemes?: Record<string, unknown> };
+  security?: unknown[];
+}
+
+describe('OpenAPI document', () => {
+  const sample = useSampleEngine();
+  let app: ReturnType<typeof createApp>;
+  let document: Document;
+  beforeAll(async () => {
+    app = createApp(sample.engine);
+    const response = await app.request('/openapi.json');
+    expect(response.status).toBe(200);
+    document = (await response.json()) as Document;
+  });
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(document.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(document as unknown as Record<string, unknown>);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('describes every route the server answers', () => {
+    const served = app.routes
+      .filter((route) => ['GET', 'POST', 'DELETE', 'PUT', 'PATCH'].includes(route.method) && route.path !== '/openapi.json')
+      .map((route) => `${route.method.toLowerCase()} ${route.path.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}')}`);
+    const described = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`));
+    expect(new Set(served).size).toBeGreaterThanOrEqual(8);
+    expect(new Set(described)).toEqual(new Set(served));
+  });
+
+  it('documents the parameters and bodies the server validates', () => {
+    const search = document.paths['/search'];
+    const q = search.get.parameters?.find((parameter) => parameter.name === 'q');
+    expect(q).toMatchObject({ in: 'query', required: true });
+    expect(search.get.parameters?.map((parameter) => parameter.name).sort()).toEqual(['from', 'k', 'mode', 'q', 'source', 'to']);
+    expect(search.post.requestBody?.required).toBe(true);
+    expect(document.paths['/articles'].post.requestBody?.required).toBe(true);
+    expect(document.paths['/articles/{id}'].get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
+  });
+
+  it('matches what the server sends', async () => {
+    const parse = async <T extends z.ZodType>(schema: T, path: string, status = 200) => {
+      const response = await app.request(path);
+      expect(response.status).toBe(status);
+      const parsed = schema.safeParse(await response.json());
+      expect(parsed.error?.issues ?? []).toEqual([]);
+    };
+    await parse(searchResponseSchema, `/search?q=${encodeURIComponent('why does Egypt oppose a Rafah offensive')}&k=5`);
+    await parse(healthSchema, '/health');
+    await parse(articleSchema, '/articles/004_9185147787dbf855.txt');
+    await parse(errorSchema, '/search?q=x&k=500', 400);
+    await parse(errorSchema, '/articles/nope', 404);
+  });
+
+  it('names the API key scheme when the server requires one', async () => {
+    const guarded = createApp(sample.engine, { apiKey: 'key' });
+    const response = await guarded.request('/openapi.json', { headers: { authorization: 'Bearer key' } });
+    const secured = (await response.json()) as Document;
+    expect(secured.components?.securitySchemes).toEqual({ apiKey: { type: 'http', scheme: 'bearer' } });
+    expect(secured.security).toEqual([{ apiKey: [] }]);
+    expect((await new Validator().validate(secured as unknown as Record<string, unknown>)).valid).toBe(true);
+  });
+});
