@@ -23,7 +23,6 @@ const VARIANTS: Variant[] = [
   { name: 'lexical', mode: 'lexical', settings: {} },
   ...[0.5, 0.6, 0.65, 0.7, 0.8].map((w) => ({ name: `score w=${w}`, mode: 'hybrid' as const, settings: { fusion: fusion('score', w) } })),
   ...[10, 30, 60].map((k) => ({ name: `rrf k=${k}`, mode: 'hybrid' as const, settings: { fusion: fusion('rrf', 0.5, k) } })),
-  ...[0.1, 0.2, 0.3].map((c) => ({ name: `score w=0.5 ctx=${c}`, mode: 'hybrid' as const, settings: { fusion: fusion('score', 0.5), contextWeight: c } })),
 ];
 
 function judgedQueries(dir: string) {

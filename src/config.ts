@@ -34,8 +34,8 @@ export const configSchema = z.strictObject({
       denseWeight: z.number().min(0).max(1).default(0.65),
       rrfK: z.number().min(0).default(60),
       candidates: z.number().int().min(1).max(10_000).default(100),
-      contextWeight: z.number().min(0).max(1).default(0),
       titleWeight: z.number().min(0).default(0.5),
+      queryCache: z.number().int().min(0).max(1_000_000).default(1024),
     })
     .prefault({}),
 });

@@ -1,5 +1,7 @@
 import type { Config } from './config.js';
 import type { Embedder } from './embed/embedder.js';
+import { cacheQueries } from './embed/query-cache.js';
+import { createThreadedEmbedder } from './embed/threaded-embedder.js';
 import { createTransformersEmbedder } from './embed/transformers-embedder.js';
 import { NewsqError } from './errors.js';
 import type { Article, ArticleInput } from './ingest/article.js';
@@ -50,15 +52,13 @@ export interface EngineOptions {
   onNotice?: (message: string) => void;
 }
 
-/** Loads the embedding model named by the config (converting the bundled one on first use). */
-export function loadEmbedder(config: Config): Promise<Embedder> {
-  return createTransformersEmbedder({
-    model: config.model,
-    dtype: config.dtype,
-    cacheDir: config.cacheDir,
-    maxTokens: config.maxTokens,
-    batchSize: config.batchSize,
-  });
+/**
+ * Loads the embedding model named by the config (converting the bundled one on first use). With
+ * `threaded`, the model runs on a worker thread, keeping the event loop free: what a server wants.
+ */
+export function loadEmbedder(config: Config, options: { threaded?: boolean } = {}): Promise<Embedder> {
+  const settings = { model: config.model, dtype: config.dtype, cacheDir: config.cacheDir, maxTokens: config.maxTokens, batchSize: config.batchSize };
+  return options.threaded ? createThreadedEmbedder(settings) : createTransformersEmbedder(settings);
 }
 
 /** The composition root: loads the embedder and opens the store the config names. */
@@ -96,15 +96,16 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
 }
 
 function engineOver(config: Config, embedder: Embedder, store: Store, withWriter: <T>(work: (writer: Store) => T | Promise<T>) => Promise<T>): Engine {
-  const { fusion, denseWeight, rrfK, candidates, contextWeight } = config.search;
-  const rankSettings: RankSettings = { fusion: { method: fusion, denseWeight, rrfK }, candidates, contextWeight };
+  const { fusion, denseWeight, rrfK, candidates } = config.search;
+  const rankSettings: RankSettings = { fusion: { method: fusion, denseWeight, rrfK }, candidates };
+  const questions = cacheQueries(embedder, config.search.queryCache);
   return {
     config,
     embedder,
     sync: (sources, onProgress) => syncArticles({ store, embedder, batchSize: config.batchSize }, sources, onProgress),
     search: (request) =>
-      searchPassages(embedder, store, { ...request, k: request.k ?? config.defaultK, mode: request.mode ?? config.search.mode }, rankSettings),
-    rank: (query, mode, settings) => rankPassages(embedder, store, query, { mode, settings: { ...rankSettings, ...settings } }),
+      searchPassages(questions, store, { ...request, k: request.k ?? config.defaultK, mode: request.mode ?? config.search.mode }, rankSettings),
+    rank: (query, mode, settings) => rankPassages(questions, store, query, { mode, settings: { ...rankSettings, ...settings } }),
     article(id) {
       const stored = store.getArticle(id);
       if (!stored) return null;

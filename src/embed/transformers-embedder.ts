@@ -25,14 +25,7 @@ export interface TransformersEmbedderOptions {
  * pooling over real tokens and L2 normalization, as sentence-transformers does for MiniLM.
  */
 export async function createTransformersEmbedder(options: TransformersEmbedderOptions): Promise<Embedder> {
-  const bundled = options.model === BUNDLED_MODEL_ID;
-  if (bundled) ensureBundledModel(join(options.cacheDir, 'models'));
-  env.localModelPath = join(options.cacheDir, 'models');
-  env.cacheDir = join(options.cacheDir, 'hub');
-  env.allowLocalModels = true;
-  // Only a model the user named explicitly may come from the network.
-  env.allowRemoteModels = !bundled;
-
+  useModelCache(options);
   let tokenizer: PreTrainedTokenizer;
   let model: PreTrainedModel;
   try {
@@ -117,6 +110,32 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
       return tokenize(text).length + 2;
     },
   };
+}
+
+/** Points transformers.js at newsq's model cache, converting the bundled model on first use. */
+function useModelCache(options: Pick<TransformersEmbedderOptions, 'model' | 'cacheDir'>): void {
+  const bundled = options.model === BUNDLED_MODEL_ID;
+  if (bundled) ensureBundledModel(join(options.cacheDir, 'models'));
+  env.localModelPath = join(options.cacheDir, 'models');
+  env.cacheDir = join(options.cacheDir, 'hub');
+  env.allowLocalModels = true;
+  // Only a model the user named explicitly may come from the network.
+  env.allowRemoteModels = !bundled;
+}
+
+/**
+ * Loads only a model's tokenizer, for counting tokens where the model itself runs elsewhere:
+ * returns {@link Embedder.countTokens} as the full embedder computes it.
+ */
+export async function loadTokenCounter(options: Pick<TransformersEmbedderOptions, 'model' | 'cacheDir'>): Promise<(text: string) => number> {
+  useModelCache(options);
+  let tokenizer: PreTrainedTokenizer;
+  try {
+    tokenizer = await AutoTokenizer.from_pretrained(options.model);
+  } catch (cause) {
+    throw new NewsqError('model_unavailable', `cannot load the tokenizer of ${options.model}: ${(cause as Error).message}`, { cause });
+  }
+  return (text) => tokenizer.encode(text, { add_special_tokens: false }).length + 2;
 }
 
 /**

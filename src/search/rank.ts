@@ -14,11 +14,12 @@ export interface RankSettings {
   fusion: FusionSettings;
   /** Passages each retriever contributes before fusion. */
   candidates: number;
-  /**
-   * Share of a passage's score taken from the best other passage of its article: a paragraph
-   * that answers only in context ("Cairo says this would…") rises with the article around it.
-   */
-  contextWeight: number;
+}
+
+/** A candidate passage's id and its final score. */
+export interface RankedId {
+  id: number;
+  score: number;
 }
 
 /** A passage ranked for a question, with its final score. */
@@ -27,52 +28,61 @@ export interface RankedPassage {
   score: number;
 }
 
+export interface RankOptions {
+  mode: SearchMode;
+  filter?: PassageFilter;
+  settings: RankSettings;
+  /** The question's vector, or its embedding under way (null in lexical mode). */
+  queryVector: Promise<Float32Array> | null;
+  timings?: StageTimings;
+}
+
 /**
- * Retrieves and ranks passages for a question, best first: dense (HNSW), lexical (BM25) or both,
- * every candidate scored on both signals and fused, then (if `contextWeight` > 0) blended with
- * its article's evidence.
+ * Retrieves and ranks candidate passages for a question, best first: dense (HNSW), lexical (BM25)
+ * or both, every candidate scored on both signals and fused. Returns ids and scores only, so a
+ * caller reads from the store just the passages it shows.
  */
-export async function rankPassages(
-  embedder: Embedder,
-  store: Store,
-  question: string,
-  options: { mode: SearchMode; filter?: PassageFilter; settings: RankSettings; queryVector?: Float32Array; timings?: StageTimings },
-): Promise<RankedPassage[]> {
+export async function rankCandidates(store: Store, question: string, options: RankOptions): Promise<RankedId[]> {
   const { mode, filter, settings } = options;
   const clock = stopwatch(options.timings);
-  const vector = mode === 'lexical' ? null : (options.queryVector ?? (await embedder.embed([question]))[0]);
-  clock('embed');
-  const ids = new Set<number>();
-  if (vector) for (const hit of store.nearest(vector, settings.candidates, filter)) ids.add(hit.id);
-  clock('vector');
-  // A passage outside the lexical top list scores 0 there: below the list, its BM25 is small,
-  // and scoring it exactly cost more than all the rest of a query (README, Performance).
+  // BM25 runs on this thread while the question is embedded on ONNX Runtime's threads, so the
+  // lexical search costs a query almost no time. A passage outside the lexical top list scores 0
+  // there: below the list its BM25 is small, and scoring it exactly cost more than all the rest
+  // of a query (README, Performance).
   const lexical = new Map<number, number>();
-  if (mode !== 'dense') {
-    for (const hit of store.lexical(question, settings.candidates, filter)) {
-      ids.add(hit.id);
-      lexical.set(hit.id, hit.score);
-    }
-  }
+  if (mode !== 'dense') for (const hit of store.lexical(question, settings.candidates, filter)) lexical.set(hit.id, hit.score);
   clock('lexical');
-  if (ids.size === 0) return [];
+  const vector = mode === 'lexical' ? null : await options.queryVector;
+  clock('embed');
 
-  const passages = store.passages([...ids]);
-  clock('hydrate');
-  const candidates: Candidate[] = passages.map((passage) => ({
-    id: passage.id,
-    dense: vector ? dot(vector, passage.vector) : 0,
-    lexical: lexical.get(passage.id) ?? 0,
-  }));
-
-  let scores: Map<number, number>;
-  if (mode === 'hybrid') scores = fuse(candidates, settings.fusion);
-  else scores = new Map(candidates.map((c) => [c.id, mode === 'dense' ? c.dense : c.lexical]));
-  if (settings.contextWeight > 0) scores = blendArticleContext(passages, scores, settings.contextWeight);
-
-  const ranked = passages.map((passage) => ({ passage, score: scores.get(passage.id)! })).sort((a, b) => b.score - a.score);
+  const dense = new Map<number, number>();
+  if (vector) {
+    for (const hit of store.nearest(vector, settings.candidates, filter)) dense.set(hit.id, hit.score);
+    clock('vector');
+    // Lexical hits the graph did not return still need their exact similarity.
+    const missing = [...lexical.keys()].filter((id) => !dense.has(id));
+    for (const [id, passageVector] of store.vectors(missing)) dense.set(id, dot(vector, passageVector));
+    clock('vectors');
+  }
+  const ids = new Set([...dense.keys(), ...lexical.keys()]);
+  const candidates: Candidate[] = [...ids].map((id) => ({ id, dense: dense.get(id) ?? 0, lexical: lexical.get(id) ?? 0 }));
+  const scores = mode === 'hybrid' ? fuse(candidates, settings.fusion) : new Map(candidates.map((c) => [c.id, mode === 'dense' ? c.dense : c.lexical]));
+  const ranked = candidates.map(({ id }) => ({ id, score: scores.get(id)! })).sort((a, b) => b.score - a.score);
   clock('fuse');
   return ranked;
+}
+
+/** Every candidate passage ranked for a question, read whole from the store (evaluation, diagnostics). */
+export async function rankPassages(embedder: Embedder, store: Store, question: string, options: Omit<RankOptions, 'queryVector'>): Promise<RankedPassage[]> {
+  const queryVector = options.mode === 'lexical' ? null : embedder.embed([question]).then(([vector]) => vector);
+  const ranked = await rankCandidates(store, question, { ...options, queryVector });
+  return hydrate(store, ranked);
+}
+
+/** Reads ranked passages from the store, keeping their order and scores. */
+export function hydrate(store: Store, ranked: RankedId[]): RankedPassage[] {
+  const scores = new Map(ranked.map(({ id, score }) => [id, score]));
+  return store.passages(ranked.map(({ id }) => id)).map((passage) => ({ passage, score: scores.get(passage.id)! }));
 }
 
 /** Milliseconds spent per stage of a query, for benchmarks. */
@@ -87,22 +97,4 @@ export function stopwatch(timings: StageTimings | undefined): (stage: string) =>
     timings[stage] = (timings[stage] ?? 0) + (now - last);
     last = now;
   };
-}
-
-/** score′ = (1 − w)·score + w·(best score among the other passages of the same article). */
-function blendArticleContext(passages: StoredPassage[], scores: Map<number, number>, weight: number): Map<number, number> {
-  const best = new Map<string, number[]>();
-  for (const passage of passages) {
-    const top = best.get(passage.article.id) ?? [];
-    top.push(scores.get(passage.id)!);
-    best.set(passage.article.id, top.sort((a, b) => b - a).slice(0, 2));
-  }
-  return new Map(
-    passages.map((passage) => {
-      const own = scores.get(passage.id)!;
-      const [first, second] = best.get(passage.article.id)!;
-      const other = first === own ? (second ?? 0) : first;
-      return [passage.id, (1 - weight) * own + weight * other];
-    }),
-  );
 }

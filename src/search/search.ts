@@ -1,8 +1,8 @@
 import type { Embedder } from '../embed/embedder.js';
 import type { ArticleSummary, PassageFilter, Store, StoredPassage } from '../store/store.js';
 import { findAnswers } from './answer.js';
-import { collapseDuplicates } from './collapse.js';
-import { rankPassages, stopwatch, type RankSettings, type SearchMode, type StageTimings } from './rank.js';
+import { collapseDuplicates, type CollapsedPassage } from './collapse.js';
+import { hydrate, rankCandidates, stopwatch, type RankSettings, type SearchMode, type StageTimings } from './rank.js';
 
 /** One passage that answers a query, with the article it comes from. */
 export interface SearchResult {
@@ -44,14 +44,22 @@ export async function searchPassages(embedder: Embedder, store: Store, request: 
   const started = performance.now();
   const clock = stopwatch(request.timings);
   // Embedded even in lexical mode: the answer sentence is chosen by meaning.
-  const [queryVector] = await embedder.embed([request.query]);
-  clock('embed');
-  const ranked = await rankPassages(embedder, store, request.query, { mode: request.mode, filter: request.filter, settings, queryVector, timings: request.timings });
+  const queryVector = embedder.embed([request.query]).then(([vector]) => vector);
+  const ranked = await rankCandidates(store, request.query, { mode: request.mode, filter: request.filter, settings, queryVector, timings: request.timings });
   clock('rank');
-  const top = collapseDuplicates(ranked, isMoreComplete, request.k);
-  clock('collapse');
+  let window = collapseWindow(request.k);
+  let top: CollapsedPassage[];
+  for (;;) {
+    const passages = hydrate(store, ranked.slice(0, window));
+    clock('hydrate');
+    top = collapseDuplicates(passages, isMoreComplete, request.k);
+    clock('collapse');
+    // Many copies can leave fewer than k results in the window: widen it while candidates remain.
+    if (top.length >= request.k || window >= ranked.length) break;
+    window *= 2;
+  }
   const sentences = store.sentences(top.map(({ passage }) => passage.id));
-  const answers = findAnswers(queryVector, top.map(({ passage }) => ({ text: passage.text, spans: [], vectors: [], ...sentences.get(passage.id) })));
+  const answers = findAnswers(await queryVector, top.map(({ passage }) => ({ text: passage.text, spans: [], vectors: [], ...sentences.get(passage.id) })));
   clock('answer');
   const results = top.map(({ passage, score, alsoIn }, i) => ({
     rank: i + 1,
@@ -63,6 +71,15 @@ export async function searchPassages(embedder: Embedder, store: Store, request: 
     alsoIn,
   }));
   return { query: request.query, mode: request.mode, tookMs: round(performance.now() - started, 1), results };
+}
+
+/**
+ * How many of the best candidates are read and collapsed to fill `k` results. Copies of a passage
+ * share its vector and its words, so they rank next to it; the margin covers results lost to
+ * merging and copies whose titles move their BM25 a little.
+ */
+export function collapseWindow(k: number): number {
+  return Math.max(4 * k, 40);
 }
 
 /** The copy from the article with more paragraphs wins; between equals, the later one. */

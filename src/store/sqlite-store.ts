@@ -259,6 +259,10 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
       }
       return found;
     },
+    vectors(ids: number[]) {
+      if (ids.length === 0) return new Map();
+      return new Map(statements.vectorsOf.all(JSON.stringify(ids)).map((row) => [row.id, toVector(row.vector)]));
+    },
     passages(ids: number[]): StoredPassage[] {
       const byId = new Map<number, StoredPassage>();
       for (const row of statements.passages.all(JSON.stringify(ids))) {

@@ -74,6 +74,8 @@ export interface Store {
   lexical(question: string, k: number, filter?: PassageFilter): Hit[];
   /** The sentences of passages, with their vectors (none for a passage of one sentence). */
   sentences(ids: number[]): Map<number, { spans: SentenceSpan[]; vectors: Float32Array[] }>;
+  /** The vectors of passages by id (unknown ids are left out): cheaper than whole passages. */
+  vectors(ids: number[]): Map<number, Float32Array>;
   /** Passages by id, in the order asked; unknown ids are left out. */
   passages(ids: number[]): StoredPassage[];
   stats(): StoreStats;

@@ -109,5 +109,18 @@ export function storeContract(name: string, open: (dir: string) => Store): void 
       expect(store.passages([...reversed, 999_999]).map((p) => p.id)).toEqual(reversed);
       store.close();
     });
+
+    it('returns the stored vectors of passages by id, and none for unknown ids', async () => {
+      const store = open(tempDir());
+      store.writeArticles([await articleWrite('a', ['First.', 'Second.'])]);
+      const [first] = await embedder.embed(['First.']);
+      const ids = store.nearest(first, 2).map((hit) => hit.id);
+      const vectors = store.vectors([...ids, 999_999]);
+      expect([...vectors.keys()].sort()).toEqual([...ids].sort());
+      expect(Array.from(vectors.get(ids[0])!)).toEqual(Array.from(store.passages([ids[0]])[0].vector));
+      expect(dot(vectors.get(ids[0])!, first)).toBeCloseTo(1, 5);
+      expect(store.vectors([]).size).toBe(0);
+      store.close();
+    });
   });
 }

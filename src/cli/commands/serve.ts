@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import type { Config } from '../../config.js';
-import { createEngine, type Engine } from '../../engine.js';
+import { createEngine, loadEmbedder, type Engine } from '../../engine.js';
 import { createApp } from '../../server/app.js';
 import { COMMON_OPTIONS, integerFlag, parseCommand, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
@@ -19,7 +19,8 @@ export async function runServe(argv: string[], context: CliContext): Promise<num
   const { values } = parseCommand(serveSpec, argv);
   if (values.help) return help(context, serveSpec);
   const config = configFrom(context, values, serveOverrides(values, serveSpec.usage), serveSpec.usage);
-  const engine = await createEngine(config, { writable: false, onNotice: (message) => context.logger.info(message) });
+  const embedder = await loadEmbedder(config, { threaded: true });
+  const engine = await createEngine(config, { writable: false, embedder, onNotice: (message) => context.logger.info(message) });
   return serveEngine(engine, config, context);
 }
 

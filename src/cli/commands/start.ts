@@ -20,7 +20,7 @@ export async function runStart(argv: string[], context: CliContext): Promise<num
   const { values } = parseCommand(startSpec, argv);
   if (values.help) return help(context, startSpec);
   const config = configFrom(context, values, serveOverrides(values, startSpec.usage), startSpec.usage);
-  const embedder = await loadEmbedder(config);
+  const embedder = await loadEmbedder(config, { threaded: true });
   const summary = await indexFolders([SAMPLE_ARTICLES], config, context, { rebuild: Boolean(values.rebuild), quiet: true, embedder });
   context.stdout.write(
     `sample articles in ${config.indexDir}: ${summary.articles} (${summary.added} added, ${summary.updated} updated, ` +
