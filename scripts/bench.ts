@@ -23,6 +23,8 @@ import type { ArticleInput } from '../src/ingest/article.js';
 import { parseFile } from '../src/ingest/parse.js';
 import { prepareArticle } from '../src/ingest/prepare.js';
 import { BUNDLED_MODEL_ID } from '../src/embed/model-cache.js';
+import { CHUNKER_VERSION } from '../src/ingest/split.js';
+import { FORMAT_VERSION } from '../src/store/manifest.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { VectorIndex } from '../src/store/vector-index.js';
 import { exactTopK, mb, median, percentile, printTable, realisticVectors, recallAtK, round, time } from './bench-lib.js';
@@ -32,6 +34,10 @@ const SCIFACT = join(ROOT, '..', 'shared', 'eval', 'scifact');
 const DOCS = Number(process.env.BENCH_DOCS ?? 1500);
 const SCALES = (process.env.BENCH_SCALE ?? '10000,100000').split(',').map(Number);
 const ONLY_SCALE = process.argv.includes('--scale-only');
+// Everything after the question's embedding that finds and reads the passages: what peers are compared on.
+const RETRIEVAL_STAGES = ['lexical', 'vector', 'vectors', 'fuse', 'hydrate'];
+// Passages in the large index that `serve` is started on (section 2c).
+const LARGE = Number(process.env.BENCH_LARGE ?? 100_000);
 // The scale section alone embeds this many documents as the real vectors it perturbs.
 const SCALE_BASE_DOCS = 600;
 const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine() };
@@ -39,7 +45,7 @@ const work = mkdtempSync(join(tmpdir(), 'newsq-bench-'));
 const config = resolveConfig({}, { indexDir: join(work, 'index') });
 const embedder = await loadEmbedder(config);
 
-const { articles, queries, corpus } = loadCorpus();
+const { articles, queries, questions, corpus } = loadCorpus();
 results.corpus = corpus;
 console.log(`newsq bench: ${corpus}, ${queries.length} queries, ${machine()}`);
 
@@ -51,6 +57,7 @@ if (!ONLY_SCALE) {
   const breakdown = await benchBreakdown();
   benchHnsw(vectors, queryVectors);
   await benchPeers(vectors, queryVectors, breakdown);
+  await benchLargeIndex(vectors, queryVectors, LARGE);
   await benchScale(vectors, queryVectors);
 } else {
   // The scale section alone needs real vectors to perturb: index a small corpus first.
@@ -72,18 +79,30 @@ function machine(): string {
   return `${cpu}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
 
-function loadCorpus(): { articles: ArticleInput[]; queries: string[]; corpus: string } {
+/**
+ * The corpus, 300 queries for in-process measurements, and at least 1,100 distinct questions for
+ * HTTP runs, so that no run is answered from the server's question cache.
+ */
+function loadCorpus(): { articles: ArticleInput[]; queries: string[]; questions: string[]; corpus: string } {
   if (existsSync(SCIFACT)) {
     const lines = readFileSync(join(SCIFACT, 'corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, DOCS);
     const { articles } = parseFile('corpus.jsonl', Buffer.from(lines.join('\n')));
-    const queries = readFileSync(join(SCIFACT, 'queries.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 300).map((l) => (JSON.parse(l) as { text: string }).text);
-    return { articles, queries, corpus: `SciFact, first ${articles.length} documents` };
+    const all = readFileSync(join(SCIFACT, 'queries.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { text: string }).text);
+    const questions = [...new Set(all)];
+    return { articles, queries: all.slice(0, 300), questions: distinct(questions, 1100), corpus: `SciFact, first ${articles.length} documents` };
   }
   console.log('../shared/eval/scifact is absent: benchmarking on the sample articles, repeated 40 times');
   const [source] = readSources([join(ROOT, 'data', 'articles')]);
   const articles = Array.from({ length: 40 }, (_, i) => source.articles.map((a) => ({ ...a, id: `${i}/${a.id}`, text: `${a.text}\n\nCopy ${i}.` }))).flat();
   const queries = ['why does Egypt oppose a Rafah offensive', 'What is the Philadelphi Corridor?', 'Hamas counter-proposals', 'Blinken visit to Israel', 'hostage release deal'];
-  return { articles, queries: Array.from({ length: 60 }, (_, i) => queries[i % queries.length]), corpus: 'sample articles x40' };
+  return { articles, queries: Array.from({ length: 60 }, (_, i) => queries[i % queries.length]), questions: distinct(queries, 1100), corpus: 'sample articles x40' };
+}
+
+/** At least `count` distinct questions: the given ones, then numbered variants of them. */
+function distinct(questions: string[], count: number): string[] {
+  const out = [...questions];
+  for (let i = 0; out.length < count; i++) out.push(`${questions[i % questions.length]} (${Math.floor(i / questions.length) + 1})`);
+  return out;
 }
 
 /** 1. Whole `index` against the bare model (tokenizer + ONNX session) on the same passages. */
@@ -137,11 +156,11 @@ function readVectors(): Float32Array[] {
   return rows.map((r) => new Float32Array(r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + r.vector.byteLength)));
 }
 
-/** 2. End-to-end HTTP latency from a separate process (the server), against the bare query embedding. */
-async function benchHttp(): Promise<void> {
-  const bareEmbed: number[] = [];
-  for (const query of queries) bareEmbed.push(await time(() => embedder.embed([query])));
-  const server = spawn(process.execPath, [join(ROOT, 'bin', 'newsq.js'), 'serve', '--index-dir', config.indexDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts `newsq serve` on an index in its own process; resolves when it listens, with its URL. */
+async function startServer(indexDir: string): Promise<{ url: string; readyMs: number; stop: () => Promise<void> }> {
+  const started = performance.now();
+  // The server's request log goes to its stderr: discarded here, but still written, as in production.
+  const server = spawn(process.execPath, [join(ROOT, 'bin', 'newsq.js'), 'serve', '--index-dir', indexDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     server.stdout.on('data', (chunk: Buffer) => {
@@ -149,25 +168,50 @@ async function benchHttp(): Promise<void> {
       const match = /at (http:\/\/[\d.]+:\d+)/.exec(output);
       if (match) resolve(match[1]);
     });
-    server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+    server.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
   });
-  const requests = queries.map((q) => ({ method: 'GET' as const, path: `/search?q=${encodeURIComponent(q)}&k=10` }));
-  const run = (connections: number, options: { amount?: number; duration?: number }) =>
-    autocannon({ url, connections, requests, ...options }) as unknown as Promise<autocannon.Result>;
-  await run(1, { amount: 50 }); // warm up
+  const readyMs = performance.now() - started;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.once('exit', () => resolve());
+      server.kill('SIGTERM');
+    });
+  return { url, readyMs, stop };
+}
+
+/** Sends each question once, over `connections` concurrent clients: no answer comes from the question cache. */
+function ask(url: string, questions: string[], connections: number): Promise<autocannon.Result> {
+  let next = 0;
+  const path = () => `/search?q=${encodeURIComponent(questions[next++ % questions.length])}&k=10`;
+  return autocannon({
+    url,
+    connections,
+    amount: questions.length,
+    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: path() }) }],
+  }) as unknown as Promise<autocannon.Result>;
+}
+
+/** 2. End-to-end HTTP latency from a separate process (the server), against the bare query embedding. */
+async function benchHttp(): Promise<void> {
+  const bareEmbed: number[] = [];
+  for (const question of questions.slice(0, 300)) bareEmbed.push(await time(() => embedder.embed([question])));
+  const server = await startServer(config.indexDir);
+  await ask(server.url, questions.slice(-30), 1); // warm up
   const rows = [];
-  for (const [label, connections, options] of [
-    ['sequential', 1, { amount: queries.length * 2 }],
-    ['8 concurrent', 8, { duration: 10 }],
-    ['32 concurrent', 32, { duration: 10 }],
+  for (const [label, connections, slice] of [
+    ['sequential', 1, questions.slice(0, 300)],
+    ['8 concurrent', 8, questions.slice(300, 700)],
+    ['32 concurrent', 32, questions.slice(700, 1100)],
+    ['8 concurrent, questions asked before (cache)', 8, questions.slice(0, 300)],
   ] as const) {
-    const r = await run(connections, options);
-    rows.push({ clients: label, requests: r.requests.total, 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, QPS: round(r.requests.average, 1), errors: r.errors + r.timeouts, non2xx: r.non2xx });
+    const r = await ask(server.url, [...slice], connections);
+    // Requests over the run's duration: autocannon's own average counts whole seconds only.
+    rows.push({ clients: label, requests: r.requests.total, 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, QPS: round(r.requests.total / r.duration, 1), errors: r.errors + r.timeouts, non2xx: r.non2xx });
   }
-  server.kill('SIGTERM');
+  await server.stop();
   const bareP50 = median(bareEmbed);
   results.http = { rows, bareEmbedP50: round(bareP50, 2), p50OverBareEmbed: round(rows[0]['p50 ms'] / bareP50, 2) };
-  printTable('2. HTTP /search latency (autocannon in this process, server in its own)', rows);
+  printTable('2. HTTP /search latency (autocannon in this process, server in its own; every question new to the server unless marked)', rows);
   console.log(`bare query embedding p50 ${round(bareP50, 2)} ms; sequential HTTP p50 / bare embedding = ${round(rows[0]['p50 ms'] / bareP50, 2)}`);
 }
 
@@ -184,9 +228,9 @@ async function benchBreakdown(): Promise<Record<string, number>> {
   engine.close();
   // rank's own embed stage is empty: search embeds once, before ranking.
   const medians = Object.fromEntries(Object.entries(stages).filter(([stage]) => stage !== 'rank').map(([stage, v]) => [stage, round(median(v), 3)]));
-  const retrieval = round(median(queries.map((_, i) => ['vector', 'lexical', 'hydrate', 'fuse'].reduce((sum, stage) => sum + (stages[stage]?.[i] ?? 0), 0))), 3);
+  const retrieval = round(median(queries.map((_, i) => RETRIEVAL_STAGES.reduce((sum, stage) => sum + (stages[stage]?.[i] ?? 0), 0))), 3);
   results.breakdown = { ...medians, retrievalAfterEmbedding: retrieval };
-  printTable('2b. In-process breakdown of a k=10 search, median ms per query', [{ ...medians, 'retrieval (vector+lexical+hydrate+fuse)': retrieval }]);
+  printTable('2b. In-process breakdown of a k=10 search, median ms per query', [{ ...medians, 'retrieval (lexical+vector+vectors+fuse+hydrate)': retrieval }]);
   return { ...medians, retrieval };
 }
 
@@ -274,6 +318,84 @@ async function benchPeers(vectors: Float32Array[], queryVectors: Float32Array[],
   rows.push({ engine: 'Vectra', 'index s': round(vectraMs / 1000, 2), 'query p50 ms': round(p50, 3), 'vector recall@10': round(recallAtK(truth, found), 4), 'newsq speed-up': round(p50 / newsq.retrieval, 1), 'index file MB': mb(statSync(join(folder, 'index.json')).size) });
   results.peers = { passages: vectors.length, rows };
   printTable(`5. Peers on the same ${vectors.length} passages and vectors (query time excludes embedding)`, rows);
+}
+
+/**
+ * 2c. A large index: `LARGE` passages (the corpus's texts recycled, realistic vectors), written
+ * through the store as `index` would. Measures how soon `serve` answers after it starts (model
+ * load, graph load and warm-up included), HTTP latency there, newsq's in-process retrieval, and
+ * Orama's hybrid search on the same texts and vectors.
+ */
+async function benchLargeIndex(real: Float32Array[], queryVectors: Float32Array[], size: number): Promise<void> {
+  const dir = join(work, 'large');
+  const db = new Database(join(config.indexDir, 'newsq.sqlite'), { readonly: true });
+  const texts = db.prepare<[], { text: string }>('SELECT text FROM passages ORDER BY id').all().map((r) => r.text);
+  db.close();
+  const vectors = realisticVectors(real, size);
+  const identity = { formatVersion: FORMAT_VERSION, model: embedder.model, dtype: embedder.dtype, dimensions: embedder.dimensions, chunkerVersion: CHUNKER_VERSION };
+  const buildMs = await time(() => {
+    const store = openSqliteStore({ dir, identity, hnsw: config.hnsw, writable: true })!;
+    const perArticle = 10;
+    for (let first = 0; first < size; first += 1000) {
+      const writes = [];
+      for (let a = first; a < Math.min(size, first + 1000); a += perArticle) {
+        const ids = Array.from({ length: Math.min(perArticle, size - a) }, (_, j) => a + j);
+        const paragraphs = ids.map((i) => largeText(texts, i));
+        writes.push({
+          article: { id: `large/${a}`, title: `Article ${a}`, source: null, published: null, path: null, url: null, paragraphs },
+          hash: String(a),
+          origin: 'bench',
+          passages: ids.map((i, j) => ({ draft: { paragraph: j, window: 0, text: paragraphs[j], sentences: [{ start: 0, end: paragraphs[j].length }] }, vector: vectors[i], sentenceVectors: [] })),
+        });
+      }
+      store.writeArticles(writes);
+    }
+    store.close();
+  });
+  const server = await startServer(dir);
+  const firstMs = await time(() => fetch(`${server.url}/search?q=${encodeURIComponent(questions[0])}`).then((r) => r.text()));
+  const r = await ask(server.url, questions.slice(1, 301), 1);
+  await server.stop();
+
+  const engine = await createEngine({ ...config, indexDir: dir }, { writable: false, embedder });
+  await engine.search({ query: 'warm up' });
+  const retrieval: number[] = [];
+  for (const query of queries) {
+    const timings: Record<string, number> = {};
+    await engine.search({ query, k: 10, timings });
+    retrieval.push(RETRIEVAL_STAGES.reduce((sum, stage) => sum + (timings[stage] ?? 0), 0));
+  }
+  engine.close();
+
+  // Orama on the same texts and vectors, hybrid as in section 5; fewer queries, it is slow here.
+  const orama = create({ schema: { text: 'string', embedding: `vector[${vectors[0].length}]` } as const });
+  const oramaBuildMs = await time(() => insertMultiple(orama, vectors.map((v, i) => ({ id: String(i), text: largeText(texts, i), embedding: Array.from(v) })), 1000));
+  const oramaLatencies: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const started = performance.now();
+    await search(orama, { mode: 'hybrid', term: queries[i], vector: { value: Array.from(queryVectors[i]), property: 'embedding' }, similarity: 0.1, limit: 10 } as never);
+    oramaLatencies.push(performance.now() - started);
+  }
+  const row = {
+    passages: size,
+    'build s': round(buildMs / 1000, 1),
+    'serve ready s': round(server.readyMs / 1000, 2),
+    'first answer ms': round(firstMs, 1),
+    'HTTP p50 ms': r.latency.p50,
+    'HTTP p99 ms': r.latency.p99,
+    'newsq retrieval p50 ms': round(median(retrieval), 2),
+    'Orama hybrid p50 ms': round(median(oramaLatencies), 1),
+    'Orama / newsq': round(median(oramaLatencies) / median(retrieval), 1),
+    'Orama insert s': round(oramaBuildMs / 1000, 1),
+  };
+  results.large = row;
+  printTable(`2c. A ${size}-passage index: serve start-up (model and graph loaded, warmed), latency, and Orama hybrid on the same data`, [row]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The i-th text of the large index: a corpus passage plus the opening of another, so no two are copies. */
+function largeText(texts: string[], i: number): string {
+  return `${texts[i % texts.length]} ${texts[(i * 7919 + Math.floor(i / texts.length)) % texts.length].split('. ')[0]}.`;
 }
 
 /** 4. Cost by size: realistic vectors at each scale. */

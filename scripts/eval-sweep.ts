@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveConfig } from '../src/config.js';
+import { resolveConfig, type Config } from '../src/config.js';
 import { createEngine, loadEmbedder, type Engine } from '../src/engine.js';
 import { meanScores, rankDocuments, scoreRanking } from '../src/eval/metrics.js';
 import type { RankSettings, SearchMode } from '../src/search/rank.js';
@@ -15,6 +15,8 @@ interface Variant {
   name: string;
   mode: SearchMode;
   settings: Partial<RankSettings>;
+  /** Search settings the store reads when it opens (each such variant opens its own engine). */
+  search?: Partial<Config['search']>;
 }
 
 const fusion = (method: 'score' | 'rrf', denseWeight = 0.5, rrfK = 60) => ({ method, denseWeight, rrfK });
@@ -23,6 +25,9 @@ const VARIANTS: Variant[] = [
   { name: 'lexical', mode: 'lexical', settings: {} },
   ...[0.5, 0.6, 0.65, 0.7, 0.8].map((w) => ({ name: `score w=${w}`, mode: 'hybrid' as const, settings: { fusion: fusion('score', w) } })),
   ...[10, 30, 60].map((k) => ({ name: `rrf k=${k}`, mode: 'hybrid' as const, settings: { fusion: fusion('rrf', 0.5, k) } })),
+  ...[0.1, 0.05].flatMap((share) =>
+    (['hybrid', 'lexical'] as const).map((mode) => ({ name: `${mode} common>${share}`, mode, settings: { fusion: fusion('score', 0.65) }, search: { commonTermShare: share } })),
+  ),
 ];
 
 function judgedQueries(dir: string) {
@@ -41,17 +46,21 @@ function judgedQueries(dir: string) {
     .map((q) => ({ text: q.text, judgments: judgments.get(String(q._id))! }));
 }
 
-async function sweep(engine: Engine, dir: string): Promise<Record<string, number>> {
+async function sweep(open: (search?: Partial<Config['search']>) => Promise<Engine>, dir: string): Promise<Record<string, number>> {
   const queries = judgedQueries(dir);
   const row: Record<string, number> = {};
+  const standard = await open();
   for (const variant of VARIANTS) {
+    const engine = variant.search ? await open(variant.search) : standard;
     const scores = [];
     for (const query of queries) {
       const ranked = await engine.rank(query.text, variant.mode, variant.settings);
       scores.push(scoreRanking(rankDocuments(ranked.map((r) => r.passage.article.id)), query.judgments, 10));
     }
     row[variant.name] = meanScores(scores).ndcg;
+    if (engine !== standard) engine.close();
   }
+  standard.close();
   return row;
 }
 
@@ -60,9 +69,8 @@ const base = resolveConfig(process.env, {});
 const embedder = await loadEmbedder(base);
 const table: Record<string, Record<string, number>> = {};
 for (const [dir, indexDir] of pairs) {
-  const engine = await createEngine({ ...base, indexDir }, { writable: false, embedder });
-  table[dir.split('/').filter(Boolean).pop()!] = await sweep(engine, dir);
-  engine.close();
+  const open = (search: Partial<Config['search']> = {}) => createEngine({ ...base, indexDir, search: { ...base.search, ...search } }, { writable: false, embedder });
+  table[dir.split('/').filter(Boolean).pop()!] = await sweep(open, dir);
 }
 const names = Object.keys(table);
 console.log(['variant'.padEnd(24), ...names.map((n) => n.padStart(8)), '    mean'].join(' '));

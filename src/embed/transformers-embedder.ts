@@ -18,6 +18,8 @@ export interface TransformersEmbedderOptions {
   cacheDir: string;
   maxTokens: number;
   batchSize: number;
+  /** Threads ONNX Runtime computes with (default: one per core). */
+  threads?: number;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     tokenizer = await AutoTokenizer.from_pretrained(options.model);
     model = await AutoModel.from_pretrained(options.model, {
       dtype: options.dtype,
-      session_options: { intraOpNumThreads: availableParallelism(), interOpNumThreads: 1 },
+      session_options: { intraOpNumThreads: options.threads ?? availableParallelism(), interOpNumThreads: 1 },
     });
   } catch (cause) {
     throw new NewsqError('model_unavailable', `cannot load embedding model ${options.model} (${options.dtype}): ${(cause as Error).message}`, { cause });

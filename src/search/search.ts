@@ -79,7 +79,7 @@ export async function searchPassages(embedder: Embedder, store: Store, request: 
  * merging and copies whose titles move their BM25 a little.
  */
 export function collapseWindow(k: number): number {
-  return Math.max(4 * k, 40);
+  return Math.max(2 * k, 20);
 }
 
 /** The copy from the article with more paragraphs wins; between equals, the later one. */

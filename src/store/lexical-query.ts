@@ -19,8 +19,18 @@ export function lexicalTerms(text: string): string[] {
  * Returns null when the question has no searchable word.
  */
 export function toMatchExpression(question: string): string | null {
+  const terms = queryTerms(question);
+  return terms.length > 0 ? anyOf(terms) : null;
+}
+
+/** The distinct words of a question that lexical search looks for: its non-stop words, else all. */
+export function queryTerms(question: string): string[] {
   const terms = [...new Set(lexicalTerms(question))];
   const content = terms.filter((term) => !STOP_WORDS.has(term));
-  const chosen = content.length > 0 ? content : terms;
-  return chosen.length > 0 ? chosen.map((term) => `"${term}"`).join(' OR ') : null;
+  return content.length > 0 ? content : terms;
+}
+
+/** An FTS5 MATCH expression for rows holding any of the terms, each quoted as a plain word. */
+export function anyOf(terms: string[]): string {
+  return terms.map((term) => `"${term}"`).join(' OR ');
 }

@@ -152,3 +152,33 @@ describe('a reader opened while a writer is at work', () => {
     }
   });
 });
+
+describe('lexical search with common words', () => {
+  it('scores only passages holding an uncommon question word, with the same BM25 as a full search', async () => {
+    const dir = tempDir();
+    const writer = open(dir);
+    // "talks" is in every passage (and in over 2,000, below which no word is common); "ceasefire" and "hostages" in few.
+    const paragraphs = [
+      ...Array.from({ length: 2100 }, (_, i) => `Talks continued on day ${i} in the capital.`),
+      'Talks on a ceasefire resumed.',
+      'Talks about hostages and a ceasefire stalled.',
+      'Hostages were discussed at the talks.',
+    ];
+    writer.writeArticles([await articleWrite('a', paragraphs)]);
+    writer.close();
+    const full = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    const gated = openSqliteStore({ dir, identity, hnsw, writable: false, commonTermShare: 0.5 })!;
+    const question = 'ceasefire talks hostages';
+    const everything = full.lexical(question, 100);
+    const pruned = gated.lexical(question, 100);
+    expect(everything).toHaveLength(100);
+    // Passages with "talks" alone are left out; the rest keep their exact scores and order.
+    const texts = (hits: { id: number }[]) => full.passages(hits.map((h) => h.id)).map((p) => p.text);
+    expect(texts(pruned).sort()).toEqual(paragraphs.slice(-3).sort());
+    expect(pruned).toEqual(everything.slice(0, 3));
+    // A question of common words only is still answered from all of them.
+    expect(gated.lexical('talks', 100)).toEqual(full.lexical('talks', 100));
+    full.close();
+    gated.close();
+  });
+});
