@@ -20,7 +20,9 @@ export function cacheQueries(embedder: Embedder, size: number): Embedder {
     // The promise is cached, so identical questions arriving together share one model run.
     const vector = embedder.embed([text]).then(([v]) => v);
     cache.set(text, vector);
-    vector.catch(() => cache.delete(text));
+    vector.catch(() => {
+      if (cache.get(text) === vector) cache.delete(text);
+    });
     if (cache.size > size) cache.delete(cache.keys().next().value!);
     return vector;
   };

@@ -45,10 +45,10 @@ export interface RankOptions {
 export async function rankCandidates(store: Store, question: string, options: RankOptions): Promise<RankedId[]> {
   const { mode, filter, settings } = options;
   const clock = stopwatch(options.timings);
-  // BM25 runs on this thread while the question is embedded on ONNX Runtime's threads, so the
-  // lexical search costs a query almost no time. A passage outside the lexical top list scores 0
-  // there: below the list its BM25 is small, and scoring it exactly cost more than all the rest
-  // of a query (README, Performance).
+  // BM25 runs before the question's vector is awaited: with the model on a worker thread (serve),
+  // the two overlap and the lexical search costs a query little time. A passage outside the
+  // lexical top list scores 0 there: below the list its BM25 is small, and scoring it exactly
+  // cost more than all the rest of a query (README, Performance).
   const lexical = new Map<number, number>();
   if (mode !== 'dense') for (const hit of store.lexical(question, settings.candidates, filter)) lexical.set(hit.id, hit.score);
   clock('lexical');

@@ -45,6 +45,8 @@ export async function searchPassages(embedder: Embedder, store: Store, request: 
   const clock = stopwatch(request.timings);
   // Embedded even in lexical mode: the answer sentence is chosen by meaning.
   const queryVector = embedder.embed([request.query]).then(([vector]) => vector);
+  // If ranking fails first, the embedding's own failure must not go unobserved (it would end the process).
+  queryVector.catch(() => {});
   const ranked = await rankCandidates(store, request.query, { mode: request.mode, filter: request.filter, settings, queryVector, timings: request.timings });
   clock('rank');
   let window = collapseWindow(request.k);
