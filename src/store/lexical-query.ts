@@ -14,16 +14,10 @@ export function lexicalTerms(text: string): string[] {
 }
 
 /**
- * Turns a free-text question into an FTS5 MATCH expression: each distinct non-stop word, quoted
- * (so `"`, `-`, `*`, `:`, parentheses, AND, OR and NEAR are never syntax), joined with OR.
- * Returns null when the question has no searchable word.
+ * The distinct words of a question that lexical search looks for: its non-stop words, else all
+ * (none when it has no searchable word). Joined by {@link anyOf}, they are an FTS5 MATCH
+ * expression in which `"`, `-`, `*`, `:`, parentheses, AND, OR and NEAR are never syntax.
  */
-export function toMatchExpression(question: string): string | null {
-  const terms = queryTerms(question);
-  return terms.length > 0 ? anyOf(terms) : null;
-}
-
-/** The distinct words of a question that lexical search looks for: its non-stop words, else all. */
 export function queryTerms(question: string): string[] {
   const terms = [...new Set(lexicalTerms(question))];
   const content = terms.filter((term) => !STOP_WORDS.has(term));

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { toMatchExpression } from '../../src/store/lexical-query.js';
+import { anyOf, queryTerms } from '../../src/store/lexical-query.js';
 
-describe('toMatchExpression', () => {
+// The MATCH expression the store sends to FTS5 for a question, or null when it has no word.
+const toMatchExpression = (question: string) => (queryTerms(question).length > 0 ? anyOf(queryTerms(question)) : null);
+
+describe('lexical query (queryTerms joined by anyOf)', () => {
   it('quotes each distinct content word and joins them with OR', () => {
     expect(toMatchExpression('Why does Egypt oppose a Rafah offensive? Egypt!')).toBe('"egypt" OR "oppose" OR "rafah" OR "offensive"');
   });
