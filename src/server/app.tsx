@@ -16,7 +16,7 @@ import { createMetrics } from './metrics.js';
 import { ArticlePage } from './pages/article-page.js';
 import { SearchPage } from './pages/search-page.js';
 import { articleDeleteRoute, articleRoute, articlesPostRoute, healthRoute, metricsRoute, pageRoute, searchGetRoute, searchPostRoute } from './routes.js';
-import { MAX_ARTICLES_BODY_BYTES, MAX_BODY_BYTES, searchParamsSchema } from './schemas.js';
+import { describeBytes, MAX_ARTICLES_BODY_BYTES, MAX_BODY_BYTES, searchParamsSchema } from './schemas.js';
 
 /**
  * The HTTP API over one engine, described at `/openapi.json` by the same zod schemas that validate
@@ -143,7 +143,7 @@ const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import
 
 function tooLarge(limit: number) {
   return (): never => {
-    throw new NewsqError('payload_too_large', `the request body is larger than ${limit >= 1048576 ? `${limit / 1048576} MiB` : `${limit / 1024} KiB`}`);
+    throw new NewsqError('payload_too_large', `the request body is larger than ${describeBytes(limit)}`);
   };
 }
 

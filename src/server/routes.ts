@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { articleSchema, errorSchema, healthSchema, removedSchema, searchResponseSchema, writeSummarySchema } from './responses.js';
-import { articlesBodySchema, searchBodySchema, searchParamsSchema } from './schemas.js';
+import { articlesBodySchema, describeBytes, MAX_ARTICLES_BODY_BYTES, MAX_BODY_BYTES, searchBodySchema, searchParamsSchema } from './schemas.js';
 
 // The API as OpenAPI describes it. The request schemas here are the ones that validate requests,
 // so /openapi.json cannot promise what the server does not check.
@@ -8,6 +8,11 @@ import { articlesBodySchema, searchBodySchema, searchParamsSchema } from './sche
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const error = (description: string) => json(errorSchema, description);
 const jsonBody = <T extends z.ZodType>(schema: T, description: string) => ({ required: true, description, content: { 'application/json': { schema } } });
+// The failures every JSON-body route shares, its size limit named as the server names it.
+const bodyErrors = (limit: number) => ({
+  413: error(`The body is larger than ${describeBytes(limit)}`),
+  415: error('The body is not sent as application/json'),
+});
 const articleId = z.object({ id: z.string().min(1).meta({ description: 'The article id; ids made from file paths may contain slashes' }) });
 
 export const healthRoute = createRoute({
@@ -33,8 +38,7 @@ export const searchPostRoute = createRoute({
   responses: {
     200: json(searchResponseSchema, 'The best passages, best first'),
     400: error('The body is not valid UTF-8 JSON, or a field is missing or invalid'),
-    413: error('The body is larger than 64 KiB'),
-    415: error('The body is not sent as application/json'),
+    ...bodyErrors(MAX_BODY_BYTES),
   },
 });
 
@@ -65,8 +69,7 @@ export const articlesPostRoute = createRoute({
     200: json(writeSummarySchema, 'The articles were indexed'),
     400: error('The body is not valid UTF-8 JSON, or an article is invalid'),
     401: error('The server requires an API key'),
-    413: error('The body is larger than 8 MiB'),
-    415: error('The body is not sent as application/json'),
+    ...bodyErrors(MAX_ARTICLES_BODY_BYTES),
   },
 });
 

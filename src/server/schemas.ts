@@ -7,6 +7,11 @@ export const MAX_QUERY_CHARS = 2000;
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** A body size limit as people read it: `64 KiB`, `8 MiB`. */
+export function describeBytes(bytes: number): string {
+  return bytes >= 1048576 ? `${bytes / 1048576} MiB` : `${bytes / 1024} KiB`;
+}
+
 const query = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
   .trim()

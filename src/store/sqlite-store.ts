@@ -228,14 +228,17 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
         rows = countPassages();
       }
     };
-    return {
-      rows: () => (current(), rows),
-      of(term: string): number {
-        current();
-        let n = counts.get(term);
-        if (n === undefined) counts.set(term, (n = statements.termFrequency.get(anyOf([term]))!.n));
-        return n;
-      },
+    // One generation check per question, not one per word.
+    return (): { rows: number; of: (term: string) => number } => {
+      current();
+      return {
+        rows,
+        of(term) {
+          let n = counts.get(term);
+          if (n === undefined) counts.set(term, (n = statements.termFrequency.get(anyOf([term]))!.n));
+          return n;
+        },
+      };
     };
   })();
 
@@ -294,8 +297,9 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
       const titleWeight = options.titleWeight ?? DEFAULT_TITLE_WEIGHT;
       // Joining every matching row to its article costs more than scoring it: only when filtering.
       if (isFiltering(filter)) return statements.lexicalFiltered.all({ ...filterParams(filter), match, k, titleWeight });
-      const limit = Math.max((options.commonTermShare ?? DEFAULT_COMMON_TERM_SHARE) * frequencies.rows(), MIN_COMMON_TERM_PASSAGES);
-      const uncommon = terms.length > 1 && limit < frequencies.rows() ? terms.filter((term) => frequencies.of(term) <= limit) : terms;
+      const counts = frequencies();
+      const limit = Math.max((options.commonTermShare ?? DEFAULT_COMMON_TERM_SHARE) * counts.rows, MIN_COMMON_TERM_PASSAGES);
+      const uncommon = terms.length > 1 && limit < counts.rows ? terms.filter((term) => counts.of(term) <= limit) : terms;
       if (uncommon.length === 0 || uncommon.length === terms.length) return statements.lexical.all({ match, k, titleWeight });
       return statements.lexicalGated.all({ match, gate: anyOf(uncommon), k, titleWeight });
     },
