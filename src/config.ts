@@ -35,7 +35,6 @@ export const configSchema = z.strictObject({
       rrfK: z.number().min(0).default(60),
       candidates: z.number().int().min(1).max(10_000).default(100),
       titleWeight: z.number().min(0).default(0.5),
-      commonTermShare: z.number().gt(0).max(1).default(0.1),
       queryCache: z.number().int().min(0).max(1_000_000).default(1024),
     })
     .prefault({}),

@@ -79,7 +79,6 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
     hnsw: config.hnsw,
     writable: options.writable,
     titleWeight: config.search.titleWeight,
-    commonTermShare: config.search.commonTermShare,
     reset: options.rebuild ?? false,
     onNotice: options.onNotice,
   });
@@ -88,7 +87,7 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
   // works; readers, this engine's own included, follow its commits.
   const withWriter = async <T>(work: (writer: Store) => T | Promise<T>): Promise<T> => {
     if (options.writable) return work(store);
-    const writer = openSqliteStore({ dir: config.indexDir, identity, hnsw: config.hnsw, writable: true, titleWeight: config.search.titleWeight, commonTermShare: config.search.commonTermShare })!;
+    const writer = openSqliteStore({ dir: config.indexDir, identity, hnsw: config.hnsw, writable: true, titleWeight: config.search.titleWeight })!;
     try {
       return await work(writer);
     } finally {

@@ -15,16 +15,11 @@ export function lexicalTerms(text: string): string[] {
 
 /**
  * The distinct words of a question that lexical search looks for: its non-stop words, else all
- * (none when it has no searchable word). Joined by {@link anyOf}, they are an FTS5 MATCH
- * expression in which `"`, `-`, `*`, `:`, parentheses, AND, OR and NEAR are never syntax.
+ * (none when it has no searchable word). Each is looked up as a plain term, so `"`, `-`, `*`, `:`,
+ * parentheses, AND, OR and NEAR are never query syntax.
  */
 export function queryTerms(question: string): string[] {
   const terms = [...new Set(lexicalTerms(question))];
   const content = terms.filter((term) => !STOP_WORDS.has(term));
   return content.length > 0 ? content : terms;
-}
-
-/** An FTS5 MATCH expression for rows holding any of the terms, each quoted as a plain word. */
-export function anyOf(terms: string[]): string {
-  return terms.map((term) => `"${term}"`).join(' OR ');
 }

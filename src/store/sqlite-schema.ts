@@ -1,5 +1,8 @@
 import type Database from 'better-sqlite3';
 
+/** How FTS5 splits and stems words, in the index and in questions alike. */
+export const WORD_TOKENIZER = 'porter unicode61 remove_diacritics 2';
+
 /**
  * Creates the tables of an index database (indexes of older formats are refused by the manifest
  * before this runs). Passages are
@@ -25,7 +28,7 @@ export function createSchema(db: Database.Database): void {
     INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0');
   `);
   db.exec(`
-    CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(text, title, tokenize = 'porter unicode61 remove_diacritics 2');
+    CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(text, title, tokenize = '${WORD_TOKENIZER}');
     -- Deleting a passage deletes its words: the two can never disagree.
     CREATE TRIGGER IF NOT EXISTS passages_fts_delete AFTER DELETE ON passages BEGIN DELETE FROM passages_fts WHERE rowid = old.id; END;
   `);

@@ -6,7 +6,8 @@ import type { Article } from '../ingest/article.js';
 import { createSchema } from './sqlite-schema.js';
 import { assertCompatible, readManifest, writeManifest, type IndexIdentity } from './manifest.js';
 import type { SentenceSpan } from '../ingest/article.js';
-import { anyOf, queryTerms } from './lexical-query.js';
+import { openFtsLexical } from './fts-lexical.js';
+import { queryTerms } from './lexical-query.js';
 import { packInt8, unpackInt8 } from './vector-codec.js';
 import type { ArticleSummary, ArticleWrite, PassageFilter, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
 import { acquireWriteLock, isWriteLocked, type WriteLock } from './write-lock.js';
@@ -30,12 +31,6 @@ export interface SqliteStoreOptions {
   reset?: boolean;
   /** Weight of title words against passage words in BM25. */
   titleWeight?: number;
-  /**
-   * Share of passages above which a question word is common (and it must be in over 2,000): a
-   * passage holding only common words of a question is not a lexical candidate (README,
-   * Performance). 1 keeps every match.
-   */
-  commonTermShare?: number;
   /** Told about slow repairs, such as rebuilding the HNSW graph. */
   onNotice?: (message: string) => void;
 }
@@ -46,12 +41,6 @@ const FILTER_SQL = `(@source IS NULL OR a.source = @source COLLATE NOCASE)
 const EXACT_SEARCH_LIMIT = 20_000;
 /** How much a title word counts against a passage word in BM25 (chosen by `newsq eval`). */
 const DEFAULT_TITLE_WEIGHT = 0.5;
-const DEFAULT_COMMON_TERM_SHARE = 1;
-// Below this many passages a word is never common: scoring its rows costs little, and in a small
-// index (the samples' titles put "Hamas" in most rows) the share alone would leave out answers.
-const MIN_COMMON_TERM_PASSAGES = 2000;
-// Document frequencies remembered per generation; past this many words the memory starts over.
-const FREQUENCY_CACHE_SIZE = 100_000;
 
 function isFiltering(filter: PassageFilter | undefined): filter is PassageFilter {
   return Boolean(filter && (filter.source || filter.from || filter.to));
@@ -125,23 +114,6 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     vectorsOf: db.prepare<[string], { id: number; vector: Buffer }>('SELECT id, vector FROM passages WHERE id IN (SELECT value FROM json_each(?))'),
     filtered: db.prepare<[FilterParams], { id: number }>(`
       SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE ${FILTER_SQL}`),
-    lexical: db.prepare<[{ match: string; k: number; titleWeight: number }], { id: number; score: number }>(`
-      SELECT rowid AS id, -bm25(passages_fts, 1.0, @titleWeight) AS score FROM passages_fts
-      WHERE passages_fts MATCH @match ORDER BY score DESC LIMIT @k`),
-    // Every row holding a question word is matched (cheap), but BM25 is computed only for rows
-    // that hold one of its uncommon words: on common words, computing BM25 was most of the cost.
-    // The unary + keeps SQLite from handing the rowid test to FTS5, which would restart its
-    // cursor (and BM25's statistics) for every candidate row.
-    lexicalGated: db.prepare<[{ match: string; gate: string; k: number; titleWeight: number }], { id: number; score: number }>(`
-      SELECT rowid AS id, -bm25(passages_fts, 1.0, @titleWeight) AS score FROM passages_fts
-      WHERE passages_fts MATCH @match AND +rowid IN (SELECT rowid FROM passages_fts WHERE passages_fts MATCH @gate)
-      ORDER BY score DESC LIMIT @k`),
-    termFrequency: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM passages_fts WHERE passages_fts MATCH ?'),
-    lexicalFiltered: db.prepare<[FilterParams & { match: string; k: number; titleWeight: number }], { id: number; score: number }>(`
-      SELECT f.rowid AS id, -bm25(passages_fts, 1.0, @titleWeight) AS score
-      FROM passages_fts f JOIN passages p ON p.id = f.rowid JOIN articles a ON a.id = p.article_id
-      WHERE passages_fts MATCH @match AND ${FILTER_SQL}
-      ORDER BY score DESC LIMIT @k`),
   };
   const generation = () => Number(statements.generation.get()!.value);
   const countPassages = () => statements.countPassages.get()!.n;
@@ -215,32 +187,11 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     dirty = true;
   };
 
-  // How many passages hold each word, and how many passages there are, as of one generation.
-  const frequencies = (() => {
-    const counts = new Map<string, number>();
-    let countedGeneration = -1;
-    let rows = 0;
-    const current = () => {
-      const now = generation();
-      if (now !== countedGeneration || counts.size > FREQUENCY_CACHE_SIZE) {
-        counts.clear();
-        countedGeneration = now;
-        rows = countPassages();
-      }
-    };
-    // One generation check per question, not one per word.
-    return (): { rows: number; of: (term: string) => number } => {
-      current();
-      return {
-        rows,
-        of(term) {
-          let n = counts.get(term);
-          if (n === undefined) counts.set(term, (n = statements.termFrequency.get(anyOf([term]))!.n));
-          return n;
-        },
-      };
-    };
-  })();
+  const words = openFtsLexical(db, {
+    table: 'passages_fts',
+    columnWeights: { text: 1, title: options.titleWeight ?? DEFAULT_TITLE_WEIGHT },
+    generation,
+  });
 
   const allowedIds = (filter: PassageFilter | undefined): Set<number> | null => {
     if (!isFiltering(filter)) return null;
@@ -291,17 +242,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
       return graph().search(vector, k, { filter: (id) => allowed.has(id) });
     },
     lexical(question, k, filter) {
-      const terms = queryTerms(question);
-      if (terms.length === 0) return [];
-      const match = anyOf(terms);
-      const titleWeight = options.titleWeight ?? DEFAULT_TITLE_WEIGHT;
-      // Joining every matching row to its article costs more than scoring it: only when filtering.
-      if (isFiltering(filter)) return statements.lexicalFiltered.all({ ...filterParams(filter), match, k, titleWeight });
-      const counts = frequencies();
-      const limit = Math.max((options.commonTermShare ?? DEFAULT_COMMON_TERM_SHARE) * counts.rows, MIN_COMMON_TERM_PASSAGES);
-      const uncommon = terms.length > 1 && limit < counts.rows ? terms.filter((term) => counts.of(term) <= limit) : terms;
-      if (uncommon.length === 0 || uncommon.length === terms.length) return statements.lexical.all({ match, k, titleWeight });
-      return statements.lexicalGated.all({ match, gate: anyOf(uncommon), k, titleWeight });
+      return words.search(queryTerms(question), k, allowedIds(filter));
     },
 
     sentences(ids: number[]) {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { FORMAT_VERSION, type IndexIdentity } from '../../src/store/manifest.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
@@ -153,32 +154,92 @@ describe('a reader opened while a writer is at work', () => {
   });
 });
 
-describe('lexical search with common words', () => {
-  it('scores only passages holding an uncommon question word, with the same BM25 as a full search', async () => {
+describe('lexical search', () => {
+  // The store scores BM25 itself from FTS5's index; FTS5's own bm25() is the reference.
+  const fts5Scores = (dir: string, words: string[], titleWeight = 0.5) => {
+    const db = new Database(join(dir, 'newsq.sqlite'), { readonly: true });
+    const match = words.map((word) => `"${word}"`).join(' OR ');
+    const rows = db.prepare('SELECT rowid AS id, -bm25(passages_fts, 1.0, ?) AS score FROM passages_fts WHERE passages_fts MATCH ? ORDER BY score DESC').all(titleWeight, match) as { id: number; score: number }[];
+    db.close();
+    return rows;
+  };
+  const expectSameScores = (actual: { id: number; score: number }[], expected: { id: number; score: number }[]) => {
+    expect(actual.map((hit) => hit.id).sort()).toEqual(expected.map((hit) => hit.id).sort());
+    const reference = new Map(expected.map((hit) => [hit.id, hit.score]));
+    for (const hit of actual) expect(hit.score).toBeCloseTo(reference.get(hit.id)!, 9);
+    // Best first.
+    expect(actual.map((hit) => hit.score)).toEqual([...actual.map((hit) => hit.score)].sort((a, b) => b - a));
+  };
+  const paragraphs = [
+    'Egypt fears that Palestinians will be forced to flee into Sinai if the offensive goes ahead.',
+    'Talks on a ceasefire resumed in Cairo, and talks about hostages stalled.',
+    'Hostages were discussed at the talks; the offensive on Rafah was not.',
+    'The café in Rafah served naïve visitors; Egypt’s officials opposed the plan.',
+    'Running battles continued while the runners ran.',
+    'Les négociations au Caire continuent ; محادثات في غزة.',
+    ...Array.from({ length: 40 }, (_, i) => `Talks continued on day ${i} in the capital, officials said.`),
+  ];
+
+  it('gives every passage holding a question word the score FTS5 gives it, best first', async () => {
     const dir = tempDir();
     const writer = open(dir);
-    // "talks" is in every passage (and in over 2,000, below which no word is common); "ceasefire" and "hostages" in few.
-    const paragraphs = [
-      ...Array.from({ length: 2100 }, (_, i) => `Talks continued on day ${i} in the capital.`),
-      'Talks on a ceasefire resumed.',
-      'Talks about hostages and a ceasefire stalled.',
-      'Hostages were discussed at the talks.',
-    ];
-    writer.writeArticles([await articleWrite('a', paragraphs)]);
+    writer.writeArticles([await articleWrite('a', paragraphs.slice(0, 20)), await articleWrite('b', paragraphs.slice(20), { title: 'Hostages and talks' })]);
     writer.close();
-    const full = openSqliteStore({ dir, identity, hnsw, writable: false })!;
-    const gated = openSqliteStore({ dir, identity, hnsw, writable: false, commonTermShare: 0.5 })!;
-    const question = 'ceasefire talks hostages';
-    const everything = full.lexical(question, 100);
-    const pruned = gated.lexical(question, 100);
-    expect(everything).toHaveLength(100);
-    // Passages with "talks" alone are left out; the rest keep their exact scores and order.
-    const texts = (hits: { id: number }[]) => full.passages(hits.map((h) => h.id)).map((p) => p.text);
-    expect(texts(pruned).sort()).toEqual(paragraphs.slice(-3).sort());
-    expect(pruned).toEqual(everything.slice(0, 3));
-    // A question of common words only is still answered from all of them.
-    expect(gated.lexical('talks', 100)).toEqual(full.lexical('talks', 100));
-    full.close();
-    gated.close();
+    const store = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    // Stems (opposed/oppose, running/run), diacritics (café, naïve), other scripts, title words (hostages, talks).
+    const questions: [string, string[]][] = [
+      ['why does Egypt oppose a Rafah offensive', ['egypt', 'oppose', 'rafah', 'offensive']],
+      ['ceasefire talks hostages', ['ceasefire', 'talks', 'hostages']],
+      ['cafe naive running', ['cafe', 'naive', 'running']],
+      ['négociations غزة', ['négociations', 'غزة']],
+    ];
+    for (const [question, words] of questions) expectSameScores(store.lexical(question, 1000), fts5Scores(dir, words));
+    // The k best.
+    const all = fts5Scores(dir, ['talks']);
+    expect(store.lexical('talks', 5).map((hit) => hit.score)).toEqual(all.slice(0, 5).map((hit) => expect.closeTo(hit.score, 9)));
+    expect(store.lexical('— ?! "*"', 10)).toEqual([]);
+    expect(store.lexical('xylophone', 10)).toEqual([]);
+    store.close();
+  });
+
+  it('weighs title words by titleWeight, as FTS5 does', async () => {
+    const dir = tempDir();
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('a', paragraphs.slice(0, 5), { title: 'Hostages in Rafah' })]);
+    writer.close();
+    for (const titleWeight of [0, 2]) {
+      const store = openSqliteStore({ dir, identity, hnsw, writable: false, titleWeight })!;
+      expectSameScores(store.lexical('hostages rafah', 100), fts5Scores(dir, ['hostages', 'rafah'], titleWeight));
+      store.close();
+    }
+  });
+
+  it('follows writes: new and removed passages change the hits and their statistics', async () => {
+    const dir = tempDir();
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('a', paragraphs.slice(0, 5))]);
+    const reader = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    expect(reader.lexical('ceasefire', 10)).toHaveLength(1);
+    writer.writeArticles([await articleWrite('b', ['A ceasefire was agreed.', 'The ceasefire held.'])]);
+    expectSameScores(reader.lexical('ceasefire', 10), fts5Scores(dir, ['ceasefire']));
+    expect(reader.lexical('ceasefire', 10)).toHaveLength(3);
+    writer.removeArticles(['a']);
+    expectSameScores(reader.lexical('ceasefire', 10), fts5Scores(dir, ['ceasefire']));
+    expect(reader.lexical('ceasefire', 10)).toHaveLength(2);
+    reader.close();
+    writer.close();
+  });
+
+  it('keeps to the filter', async () => {
+    const dir = tempDir();
+    const store = open(dir);
+    store.writeArticles([
+      await articleWrite('a', ['Talks in Cairo.', 'More talks.'], { source: 'The National' }),
+      await articleWrite('b', ['Talks in Doha.'], { source: 'Reuters' }),
+    ]);
+    const hits = store.lexical('talks', 10, { source: 'reuters' });
+    expect(store.passages(hits.map((hit) => hit.id)).map((passage) => passage.text)).toEqual(['Talks in Doha.']);
+    expect(store.lexical('talks', 10)).toHaveLength(3);
+    store.close();
   });
 });
