@@ -1,3 +1,4 @@
+import { LruCache } from '../lru-cache.js';
 import type { Embedder } from './embedder.js';
 
 /**
@@ -8,22 +9,16 @@ import type { Embedder } from './embedder.js';
  */
 export function cacheQueries(embedder: Embedder, size: number): Embedder {
   if (size <= 0) return embedder;
-  // A Map iterates in insertion order: re-inserting on every hit keeps the oldest entry first.
-  const cache = new Map<string, Promise<Float32Array>>();
+  const cache = new LruCache<string, Promise<Float32Array>>(size);
   const embedOne = (text: string): Promise<Float32Array> => {
     const hit = cache.get(text);
-    if (hit) {
-      cache.delete(text);
-      cache.set(text, hit);
-      return hit;
-    }
+    if (hit) return hit;
     // The promise is cached, so identical questions arriving together share one model run.
     const vector = embedder.embed([text]).then(([v]) => v);
     cache.set(text, vector);
     vector.catch(() => {
       if (cache.get(text) === vector) cache.delete(text);
     });
-    if (cache.size > size) cache.delete(cache.keys().next().value!);
     return vector;
   };
   return {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { LruCache } from '../lru-cache.js';
 import { topBm25, type Bm25Collection, type Bm25Scratch, type TermPostings } from './bm25.js';
 import { WORD_TOKENIZER } from './sqlite-schema.js';
 import type { Hit } from './store.js';
@@ -30,8 +31,7 @@ interface Snapshot {
   rowids: Int32Array;
   collection: Bm25Collection;
   scratch: Bm25Scratch;
-  postings: Map<string, TermPostings>;
-  cachedPostings: number;
+  postings: LruCache<string, TermPostings>;
 }
 
 /**
@@ -59,17 +59,21 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
     clearWords: db.prepare('DELETE FROM temp.word_stems'),
   };
 
-  const stemCache = new Map<string, string[]>();
+  const stemCache = new LruCache<string, string[]>(STEM_CACHE_SIZE);
   const stem = db.transaction((words: string[]): string[] => {
-    const unknown = words.filter((word) => !stemCache.has(word));
+    const known = new Map(words.map((word) => [word, stemCache.get(word)]));
+    const unknown = words.filter((word) => !known.get(word));
     if (unknown.length > 0) {
-      if (stemCache.size + unknown.length > STEM_CACHE_SIZE) stemCache.clear();
       unknown.forEach((word, i) => statements.addWord.run(i, word));
-      for (const word of unknown) stemCache.set(word, []);
-      for (const [doc, term] of statements.stems.all() as [number, string][]) stemCache.get(unknown[doc])!.push(term);
+      const stems = unknown.map((): string[] => []);
+      for (const [doc, term] of statements.stems.all() as [number, string][]) stems[doc].push(term);
       statements.clearWords.run();
+      unknown.forEach((word, i) => {
+        known.set(word, stems[i]);
+        stemCache.set(word, stems[i]);
+      });
     }
-    return [...new Set(words.flatMap((word) => stemCache.get(word)!))];
+    return [...new Set(words.flatMap((word) => known.get(word)!))];
   });
 
   let snapshot: Snapshot | null = null;
@@ -87,18 +91,13 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
       total += lengths[i];
     });
     const collection = { lengths, averageLength: rows.length > 0 ? total / rows.length : 1 };
-    snapshot = { generation, rowids, collection, scratch: { scores: new Float64Array(rows.length), marks: new Uint8Array(rows.length) }, postings: new Map(), cachedPostings: 0 };
+    snapshot = { generation, rowids, collection, scratch: { scores: new Float64Array(rows.length), marks: new Uint8Array(rows.length) }, postings: new LruCache(POSTINGS_LIMIT, (postings: TermPostings) => postings.docs.length) };
     return snapshot;
   };
 
   const postingsOf = (state: Snapshot, term: string): TermPostings => {
     const cached = state.postings.get(term);
-    if (cached) {
-      // Map order is recency order: re-inserting marks the term as just used.
-      state.postings.delete(term);
-      state.postings.set(term, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const docs: number[] = [];
     const frequencies: number[] = [];
     let lastRowid = -1;
@@ -117,12 +116,6 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
     }
     const postings = { docs: Int32Array.from(docs), frequencies: Float32Array.from(frequencies) };
     state.postings.set(term, postings);
-    state.cachedPostings += docs.length;
-    for (const [oldest, evicted] of state.postings) {
-      if (state.cachedPostings <= POSTINGS_LIMIT || oldest === term) break;
-      state.postings.delete(oldest);
-      state.cachedPostings -= evicted.docs.length;
-    }
     return postings;
   };
 

@@ -5,11 +5,11 @@ import { dot } from '../embed/embedder.js';
 import type { Article } from '../ingest/article.js';
 import { createSchema } from './sqlite-schema.js';
 import { assertCompatible, readManifest, writeManifest, type IndexIdentity } from './manifest.js';
-import type { SentenceSpan } from '../ingest/article.js';
 import { openFtsLexical } from './fts-lexical.js';
+import { createReadCache, readThrough } from './read-cache.js';
 import { queryTerms } from './lexical-query.js';
 import { packInt8, unpackInt8 } from './vector-codec.js';
-import type { ArticleSummary, ArticleWrite, PassageFilter, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
+import type { ArticleSummary, ArticleWrite, PassageFilter, PassageSentences, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
 import { acquireWriteLock, isWriteLocked, type WriteLock } from './write-lock.js';
 import { latestGraphGeneration, loadGraphFile, saveGraphFile } from './graph-file.js';
 import { VectorIndex, type HnswSettings, type VectorHit } from './vector-index.js';
@@ -187,6 +187,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     dirty = true;
   };
 
+  const readCache = createReadCache(generation);
   const words = openFtsLexical(db, {
     table: 'passages_fts',
     columnWeights: { text: 1, title: options.titleWeight ?? DEFAULT_TITLE_WEIGHT },
@@ -246,24 +247,24 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     },
 
     sentences(ids: number[]) {
-      const found = new Map<number, { spans: SentenceSpan[]; vectors: Float32Array[] }>();
-      for (const row of statements.sentences.all(JSON.stringify(ids))) {
-        const spans = (JSON.parse(row.sentences) as [number, number][]).map(([start, end]) => ({ start, end }));
-        found.set(row.id, { spans, vectors: row.sentence_vectors ? unpackInt8(row.sentence_vectors, dimensions) : [] });
-      }
-      return found;
+      return readThrough(readCache().sentences, ids, (missing) =>
+        statements.sentences.all(JSON.stringify(missing)).map((row): [number, PassageSentences] => {
+          const spans = (JSON.parse(row.sentences) as [number, number][]).map(([start, end]) => ({ start, end }));
+          return [row.id, { spans, vectors: row.sentence_vectors ? unpackInt8(row.sentence_vectors, dimensions) : [] }];
+        }),
+      );
     },
     vectors(ids: number[]) {
-      if (ids.length === 0) return new Map();
-      return new Map(statements.vectorsOf.all(JSON.stringify(ids)).map((row) => [row.id, toVector(row.vector)]));
+      return readThrough(readCache().vectors, ids, (missing) => statements.vectorsOf.all(JSON.stringify(missing)).map((row) => [row.id, toVector(row.vector)]));
     },
     passages(ids: number[]): StoredPassage[] {
-      const byId = new Map<number, StoredPassage>();
-      for (const row of statements.passages.all(JSON.stringify(ids))) {
-        const article: ArticleSummary = { id: row.a_id, title: row.a_title, source: row.a_source, published: row.a_published, path: row.a_path, url: row.a_url };
-        byId.set(row.id, { id: row.id, paragraph: row.paragraph, window: row.window_index, text: row.text, vector: toVector(row.vector), article, articleParagraphs: row.article_paragraphs });
-      }
-      return ids.flatMap((id) => byId.get(id) ?? []);
+      const found = readThrough(readCache().passages, ids, (missing) =>
+        statements.passages.all(JSON.stringify(missing)).map((row): [number, StoredPassage] => {
+          const article: ArticleSummary = { id: row.a_id, title: row.a_title, source: row.a_source, published: row.a_published, path: row.a_path, url: row.a_url };
+          return [row.id, { id: row.id, paragraph: row.paragraph, window: row.window_index, text: row.text, vector: toVector(row.vector), article, articleParagraphs: row.article_paragraphs }];
+        }),
+      );
+      return ids.flatMap((id) => found.get(id) ?? []);
     },
     stats(): StoreStats {
       const bytes = readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);

@@ -37,6 +37,12 @@ export interface Hit {
   score: number;
 }
 
+/** A passage's sentences, with their vectors (none for a passage of one sentence). */
+export interface PassageSentences {
+  spans: SentenceSpan[];
+  vectors: Float32Array[];
+}
+
 /** One article to write: its cleaned form, its input hash, and each passage with its vector. */
 export interface ArticleWrite {
   article: Article;
@@ -73,7 +79,7 @@ export interface Store {
   /** The `k` passages best matching a question's words by BM25 (positive, higher is better). */
   lexical(question: string, k: number, filter?: PassageFilter): Hit[];
   /** The sentences of passages, with their vectors (none for a passage of one sentence). */
-  sentences(ids: number[]): Map<number, { spans: SentenceSpan[]; vectors: Float32Array[] }>;
+  sentences(ids: number[]): Map<number, PassageSentences>;
   /** The vectors of passages by id (unknown ids are left out): cheaper than whole passages. */
   vectors(ids: number[]): Map<number, Float32Array>;
   /** Passages by id, in the order asked; unknown ids are left out. */

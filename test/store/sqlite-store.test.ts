@@ -154,6 +154,29 @@ describe('a reader opened while a writer is at work', () => {
   });
 });
 
+describe('reading passages', () => {
+  it('never serves a removed passage from what it read before', async () => {
+    const dir = tempDir();
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('a', ['Egypt fears refugees crossing into Sinai. Cairo objects.', 'Talks continue.'])]);
+    const reader = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    const ids = reader.lexical('egypt talks', 10).map((hit) => hit.id);
+    expect(ids).toHaveLength(2);
+    // Read twice: the second read is answered from memory.
+    for (let i = 0; i < 2; i++) {
+      expect(reader.passages(ids)).toHaveLength(2);
+      expect(reader.vectors(ids).size).toBe(2);
+      expect(reader.sentences(ids).size).toBe(2);
+    }
+    writer.removeArticles(['a']);
+    expect(reader.passages(ids)).toEqual([]);
+    expect(reader.vectors(ids).size).toBe(0);
+    expect(reader.sentences(ids).size).toBe(0);
+    reader.close();
+    writer.close();
+  });
+});
+
 describe('lexical search', () => {
   // The store scores BM25 itself from FTS5's index; FTS5's own bm25() is the reference.
   const fts5Scores = (dir: string, words: string[], titleWeight = 0.5) => {
