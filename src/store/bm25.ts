@@ -33,6 +33,20 @@ export function idf(rows: number, hits: number): number {
   return value > 0 ? value : MIN_IDF;
 }
 
+/** BM25's length normalization of a passage's term frequency, with FTS5's constants. */
+function saturation(length: number, averageLength: number): number {
+  return K1 * (1 - B + (B * length) / averageLength);
+}
+
+/**
+ * The weighted frequency of a term in a passage, from the passage's BM25 score for that term
+ * alone: the inverse of the term's part of {@link topBm25}'s sum.
+ */
+export function frequencyFromScore(score: number, termIdf: number, length: number, averageLength: number): number {
+  const share = score / termIdf;
+  return (share * saturation(length, averageLength)) / (K1 + 1 - share);
+}
+
 /**
  * Scores every passage holding any of the terms with BM25 (FTS5's variant: a weighted frequency
  * summed over columns, the length of all columns together) and returns the `k` best, best first.
@@ -53,7 +67,7 @@ export function topBm25(
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i];
       const f = frequencies[i];
-      const norm = K1 * (1 - B + (B * collection.lengths[doc]) / collection.averageLength);
+      const norm = saturation(collection.lengths[doc], collection.averageLength);
       // A word found only in a column of weight 0 adds nothing, but the passage still matches.
       if (marks[doc] === 0) {
         marks[doc] = 1;

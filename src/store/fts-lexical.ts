@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { LruCache } from '../lru-cache.js';
-import { topBm25, type Bm25Collection, type Bm25Scratch, type TermPostings } from './bm25.js';
+import { frequencyFromScore, idf, topBm25, type Bm25Collection, type Bm25Scratch, type TermPostings } from './bm25.js';
 import { WORD_TOKENIZER } from './sqlite-schema.js';
 import type { Hit } from './store.js';
 
@@ -19,7 +19,7 @@ export interface FtsLexical {
 export interface FtsLexicalOptions {
   /** The FTS5 table, in the main schema. */
   table: string;
-  /** BM25 weight of each column by name (FTS5's bm25() arguments). */
+  /** BM25 weight of each column by name, in the table's column order (FTS5's bm25() arguments). */
   columnWeights: Record<string, number>;
   /** The index's generation: it changes with every write, and the scores' statistics with it. */
   generation: () => number;
@@ -35,53 +35,63 @@ interface Snapshot {
 }
 
 /**
- * Lexical search that reads FTS5's index (its terms, their rows and the rows' lengths) and
- * computes BM25 itself, with FTS5's formula and constants, so scores equal FTS5's bm25() for the
- * same terms. FTS5 scoring a query of common words walked and scored every matching row in SQL,
- * most of a query's time (README, Performance); here the rows of a term are read once per index
- * generation and kept as typed arrays. Question words are turned into terms by FTS5's own
- * tokenizer (a scratch FTS5 table in the connection's temp schema), so stemming always agrees
- * with what was indexed.
+ * Lexical search with FTS5's BM25 (its formula, constants and statistics, so scores equal
+ * FTS5's bm25() for the same words), computed in memory. FTS5 scoring a question of common words
+ * walked and scored every matching row in SQL, most of a query's time (README, Performance). Here
+ * each word's passages are asked of FTS5 once per index generation and kept as typed arrays: the
+ * passages' lengths come from FTS5's docsize table, and the word's weighted frequency in each
+ * passage from its one-word score. Words become terms through FTS5's own tokenizer (a scratch
+ * FTS5 table in the connection's temp schema), so stemming always agrees with the index.
  */
 export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions): FtsLexical {
   const { table } = options;
-  const columns = new Map(Object.entries(options.columnWeights));
+  const weights = Object.values(options.columnWeights);
   db.exec(`
-    CREATE VIRTUAL TABLE IF NOT EXISTS temp.${table}_instances USING fts5vocab(main, ${table}, instance);
     CREATE VIRTUAL TABLE IF NOT EXISTS temp.word_stems USING fts5(word, tokenize = '${WORD_TOKENIZER}');
     CREATE VIRTUAL TABLE IF NOT EXISTS temp.word_stem_terms USING fts5vocab(temp, word_stems, instance);
   `);
   const statements = {
     sizes: db.prepare(`SELECT id, sz FROM ${table}_docsize ORDER BY id`).raw(),
-    instances: db.prepare(`SELECT doc, col FROM temp.${table}_instances WHERE term = ?`).raw(),
+    matches: db.prepare(`SELECT rowid, -bm25(${table}, ${weights.join(', ')}) FROM ${table} WHERE ${table} MATCH ?`).raw(),
     addWord: db.prepare('INSERT INTO temp.word_stems (rowid, word) VALUES (?, ?)'),
     stems: db.prepare('SELECT doc, term FROM temp.word_stem_terms ORDER BY doc, offset').raw(),
     clearWords: db.prepare('DELETE FROM temp.word_stems'),
   };
 
   const stemCache = new LruCache<string, string[]>(STEM_CACHE_SIZE);
-  const stem = db.transaction((words: string[]): string[] => {
+  const stemUnknown = db.transaction((words: string[]): string[][] => {
+    words.forEach((word, i) => statements.addWord.run(i, word));
+    const stems = words.map((): string[] => []);
+    for (const [doc, term] of statements.stems.all() as [number, string][]) stems[doc].push(term);
+    statements.clearWords.run();
+    return stems;
+  });
+  /**
+   * The words, one per distinct FTS5 form: keyed by the terms FTS5 makes of a word (one, in
+   * practice: FTS5 splits only where queryTerms already has; several would make it a phrase).
+   */
+  const stem = (words: string[]): Map<string, string> => {
     const known = new Map(words.map((word) => [word, stemCache.get(word)]));
     const unknown = words.filter((word) => !known.get(word));
     if (unknown.length > 0) {
-      unknown.forEach((word, i) => statements.addWord.run(i, word));
-      const stems = unknown.map((): string[] => []);
-      for (const [doc, term] of statements.stems.all() as [number, string][]) stems[doc].push(term);
-      statements.clearWords.run();
-      unknown.forEach((word, i) => {
-        known.set(word, stems[i]);
-        stemCache.set(word, stems[i]);
+      stemUnknown(unknown).forEach((stems, i) => {
+        known.set(unknown[i], stems);
+        stemCache.set(unknown[i], stems);
       });
     }
-    return [...new Set(words.flatMap((word) => known.get(word)!))];
-  });
+    const forms = new Map<string, string>();
+    for (const word of words) {
+      const terms = known.get(word)!;
+      if (terms.length > 0 && !forms.has(terms.join(' '))) forms.set(terms.join(' '), word);
+    }
+    return forms;
+  };
 
   let snapshot: Snapshot | null = null;
-  // The generation and the lengths are read in one transaction, so they agree.
-  const readSizes = db.transaction(() => ({ generation: options.generation(), rows: statements.sizes.all() as [number, Buffer][] }));
   const current = (): Snapshot => {
-    if (snapshot && snapshot.generation === options.generation()) return snapshot;
-    const { generation, rows } = readSizes();
+    const generation = options.generation();
+    if (snapshot?.generation === generation) return snapshot;
+    const rows = statements.sizes.all() as [number, Buffer][];
     const rowids = new Int32Array(rows.length);
     const lengths = new Float64Array(rows.length);
     let total = 0;
@@ -95,43 +105,37 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
     return snapshot;
   };
 
-  const postingsOf = (state: Snapshot, term: string): TermPostings => {
-    const cached = state.postings.get(term);
+  // FTS5 finds a word's passages and scores them several times faster than fts5vocab lists the
+  // word's occurrences; a passage's frequency of the word follows from its score.
+  const postingsOf = (state: Snapshot, form: string, word: string): TermPostings => {
+    const cached = state.postings.get(form);
     if (cached) return cached;
-    const docs: number[] = [];
-    const frequencies: number[] = [];
-    let lastRowid = -1;
-    let ordinal = -1;
-    for (const [rowid, column] of statements.instances.iterate(term) as Iterable<[number, string]>) {
-      if (rowid !== lastRowid) {
-        lastRowid = rowid;
-        ordinal = ordinalOf(state.rowids, rowid);
-        if (ordinal >= 0) {
-          docs.push(ordinal);
-          frequencies.push(0);
-        }
-      }
-      // A passage written after the lengths were read has no ordinal: the next generation has it.
-      if (ordinal >= 0) frequencies[frequencies.length - 1] += columns.get(column) ?? 0;
-    }
-    const postings = { docs: Int32Array.from(docs), frequencies: Float32Array.from(frequencies) };
-    state.postings.set(term, postings);
+    const rows = statements.matches.all(`"${word}"`) as [number, number][];
+    const termIdf = idf(state.rowids.length, rows.length);
+    const docs = new Int32Array(rows.length);
+    const frequencies = new Float32Array(rows.length);
+    rows.forEach(([rowid, score], i) => {
+      docs[i] = ordinalOf(state.rowids, rowid);
+      frequencies[i] = frequencyFromScore(score, termIdf, state.collection.lengths[docs[i]], state.collection.averageLength);
+    });
+    const postings = { docs, frequencies };
+    state.postings.set(form, postings);
     return postings;
   };
 
-  return {
-    search(words, k, allowed) {
-      const terms = stem(words);
-      if (terms.length === 0) return [];
-      const state = current();
-      const postings = terms.map((term) => postingsOf(state, term));
-      const accept = allowed ? (ordinal: number) => allowed.has(state.rowids[ordinal]) : undefined;
-      return topBm25(postings, state.collection, k, state.scratch, accept).map(({ ordinal, score }) => ({ id: state.rowids[ordinal], score }));
-    },
-  };
+  // One read transaction: the lengths, the statistics FTS5 scores with and the postings agree.
+  const search = db.transaction((words: string[], k: number, allowed: Set<number> | null): Hit[] => {
+    const forms = stem(words);
+    if (forms.size === 0) return [];
+    const state = current();
+    const postings = [...forms].map(([form, word]) => postingsOf(state, form, word));
+    const accept = allowed ? (ordinal: number) => allowed.has(state.rowids[ordinal]) : undefined;
+    return topBm25(postings, state.collection, k, state.scratch, accept).map(({ ordinal, score }) => ({ id: state.rowids[ordinal], score }));
+  });
+  return { search };
 }
 
-/** The position of a rowid in the ascending list, or -1. */
+/** The position of a rowid in the ascending list. */
 function ordinalOf(rowids: Int32Array, rowid: number): number {
   let low = 0;
   let high = rowids.length - 1;
@@ -141,7 +145,7 @@ function ordinalOf(rowids: Int32Array, rowid: number): number {
     else if (rowids[middle] > rowid) high = middle - 1;
     else return middle;
   }
-  return -1;
+  throw new Error(`FTS5 lists passage ${rowid}, which has no recorded length`);
 }
 
 /** The sum of the SQLite varints in a blob: FTS5's docsize record, one token count per column. */
