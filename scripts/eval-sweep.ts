@@ -25,6 +25,7 @@ const VARIANTS: Variant[] = [
   { name: 'lexical', mode: 'lexical', settings: {} },
   ...[0.5, 0.6, 0.65, 0.7, 0.8].map((w) => ({ name: `score w=${w}`, mode: 'hybrid' as const, settings: { fusion: fusion('score', w) } })),
   ...[10, 30, 60].map((k) => ({ name: `rrf k=${k}`, mode: 'hybrid' as const, settings: { fusion: fusion('rrf', 0.5, k) } })),
+  ...[30, 50, 200].map((candidates) => ({ name: `candidates=${candidates}`, mode: 'hybrid' as const, settings: { fusion: fusion('score', 0.65), candidates } })),
   ...[0, 1].flatMap((titleWeight) =>
     (['hybrid', 'lexical'] as const).map((mode) => ({ name: `${mode} title=${titleWeight}`, mode, settings: { fusion: fusion('score', 0.65) }, search: { titleWeight } })),
   ),

@@ -5,6 +5,15 @@ export interface TermPostings {
   frequencies: Float32Array;
 }
 
+/**
+ * A term of a query and how many of the query's words it stands for: words that stem alike
+ * ("retrieval", "retrieve") each count, as they do in FTS5's `"retrieval" OR "retrieve"`.
+ */
+export interface QueryTerm {
+  postings: TermPostings;
+  count: number;
+}
+
 /** What BM25 needs of the whole collection: each passage's length in tokens (all columns). */
 export interface Bm25Collection {
   lengths: Float64Array;
@@ -53,7 +62,7 @@ export function frequencyFromScore(score: number, termIdf: number, length: numbe
  * `scratch` holds one zero score and one clear mark per passage, and is left so.
  */
 export function topBm25(
-  terms: TermPostings[],
+  terms: QueryTerm[],
   collection: Bm25Collection,
   k: number,
   scratch: Bm25Scratch,
@@ -62,8 +71,9 @@ export function topBm25(
   const rows = collection.lengths.length;
   const { scores, marks } = scratch;
   const touched: number[] = [];
-  for (const { docs, frequencies } of terms) {
-    const weight = idf(rows, docs.length);
+  for (const { postings, count } of terms) {
+    const { docs, frequencies } = postings;
+    const weight = count * idf(rows, docs.length);
     for (let i = 0; i < docs.length; i++) {
       const doc = docs[i];
       const f = frequencies[i];

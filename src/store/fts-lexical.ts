@@ -67,10 +67,11 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
     return stems;
   });
   /**
-   * The words, one per distinct FTS5 form: keyed by the terms FTS5 makes of a word (one, in
-   * practice: FTS5 splits only where queryTerms already has; several would make it a phrase).
+   * The words by their FTS5 form: the terms FTS5 makes of a word (one, in practice: FTS5 splits
+   * only where queryTerms already has; several would make it a phrase). Words of one form are
+   * searched once and counted as often as they occur.
    */
-  const stem = (words: string[]): Map<string, string> => {
+  const stem = (words: string[]): Map<string, { word: string; count: number }> => {
     const known = new Map(words.map((word) => [word, stemCache.get(word)]));
     const unknown = words.filter((word) => !known.get(word));
     if (unknown.length > 0) {
@@ -79,10 +80,13 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
         stemCache.set(unknown[i], stems);
       });
     }
-    const forms = new Map<string, string>();
+    const forms = new Map<string, { word: string; count: number }>();
     for (const word of words) {
       const terms = known.get(word)!;
-      if (terms.length > 0 && !forms.has(terms.join(' '))) forms.set(terms.join(' '), word);
+      if (terms.length === 0) continue;
+      const form = forms.get(terms.join(' '));
+      if (form) form.count++;
+      else forms.set(terms.join(' '), { word, count: 1 });
     }
     return forms;
   };
@@ -128,9 +132,9 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
     const forms = stem(words);
     if (forms.size === 0) return [];
     const state = current();
-    const postings = [...forms].map(([form, word]) => postingsOf(state, form, word));
+    const terms = [...forms].map(([form, { word, count }]) => ({ postings: postingsOf(state, form, word), count }));
     const accept = allowed ? (ordinal: number) => allowed.has(state.rowids[ordinal]) : undefined;
-    return topBm25(postings, state.collection, k, state.scratch, accept).map(({ ordinal, score }) => ({ id: state.rowids[ordinal], score }));
+    return topBm25(terms, state.collection, k, state.scratch, accept).map(({ ordinal, score }) => ({ id: state.rowids[ordinal], score }));
   });
   return { search };
 }
