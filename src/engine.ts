@@ -8,7 +8,7 @@ import type { Article, ArticleInput } from './ingest/article.js';
 import { CHUNKER_VERSION } from './ingest/split.js';
 import { rankPassages, type RankedPassage, type RankSettings, type SearchMode, type StageTimings } from './search/rank.js';
 import { searchPassages, type SearchResponse } from './search/search.js';
-import { FORMAT_VERSION, type IndexIdentity } from './store/manifest.js';
+import { assertCompatible, FORMAT_VERSION, type IndexIdentity } from './store/manifest.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import type { PassageFilter, Store } from './store/store.js';
 import { syncArticles, type SyncProgress, type SyncSource, type SyncSummary } from './sync.js';
@@ -47,8 +47,11 @@ export interface EngineOptions {
   writable: boolean;
   /** Start from an empty index, discarding what the folder holds. */
   rebuild?: boolean;
-  /** An already loaded embedder to share (tests, benchmarks). */
-  embedder?: Embedder;
+  /**
+   * An embedder to share (tests, benchmarks), or one still loading: a reader opens and prepares
+   * the index meanwhile.
+   */
+  embedder?: Embedder | Promise<Embedder>;
   onNotice?: (message: string) => void;
 }
 
@@ -65,24 +68,9 @@ export function loadEmbedder(config: Config, options: { threaded?: boolean } = {
 
 /** The composition root: loads the embedder and opens the store the config names. */
 export async function createEngine(config: Config, options: EngineOptions): Promise<Engine> {
-  const embedder = options.embedder ?? (await loadEmbedder(config));
-  const identity: IndexIdentity = {
-    formatVersion: FORMAT_VERSION,
-    model: embedder.model,
-    dtype: embedder.dtype,
-    dimensions: embedder.dimensions,
-    chunkerVersion: CHUNKER_VERSION,
-  };
-  const store = openSqliteStore({
-    dir: config.indexDir,
-    identity,
-    hnsw: config.hnsw,
-    writable: options.writable,
-    titleWeight: config.search.titleWeight,
-    reset: options.rebuild ?? false,
-    onNotice: options.onNotice,
-  });
-  if (!store) throw noIndex(config.indexDir);
+  const loading = Promise.resolve(options.embedder ?? loadEmbedder(config));
+  const { embedder, store } = options.writable ? await openWriting(config, options, loading) : await openReading(config, options, loading);
+  const identity = identityOf(embedder);
   // A reading engine (serve) writes through a short-lived writer that holds the lock while it
   // works; readers, this engine's own included, follow its commits.
   const withWriter = async <T>(work: (writer: Store) => T | Promise<T>): Promise<T> => {
@@ -95,6 +83,45 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
     }
   };
   return engineOver(config, embedder, store, withWriter);
+}
+
+function identityOf(embedder: Embedder): IndexIdentity {
+  return { formatVersion: FORMAT_VERSION, model: embedder.model, dtype: embedder.dtype, dimensions: embedder.dimensions, chunkerVersion: CHUNKER_VERSION };
+}
+
+/** A writer needs the model's identity first: it may create the index and its manifest. */
+async function openWriting(config: Config, options: EngineOptions, loading: Promise<Embedder>): Promise<{ embedder: Embedder; store: Store }> {
+  const embedder = await loading;
+  const store = openSqliteStore({
+    dir: config.indexDir,
+    identity: identityOf(embedder),
+    hnsw: config.hnsw,
+    writable: true,
+    titleWeight: config.search.titleWeight,
+    reset: options.rebuild ?? false,
+    onNotice: options.onNotice,
+  })!;
+  return { embedder, store };
+}
+
+/**
+ * A reader opens the index and loads what its first search needs while the model loads (on a
+ * worker thread, in serve: the two overlap), then checks that the index was built by this model.
+ */
+async function openReading(config: Config, options: EngineOptions, loading: Promise<Embedder>): Promise<{ embedder: Embedder; store: Store }> {
+  // Observed at once: a failure here would otherwise go unseen until awaited.
+  loading.catch(() => {});
+  const store = openSqliteStore({ dir: config.indexDir, identity: null, hnsw: config.hnsw, writable: false, titleWeight: config.search.titleWeight, onNotice: options.onNotice });
+  if (!store) throw noIndex(config.indexDir);
+  try {
+    store.prepare();
+    const embedder = await loading;
+    assertCompatible(store.manifest, identityOf(embedder));
+    return { embedder, store };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
 }
 
 function engineOver(config: Config, embedder: Embedder, store: Store, withWriter: <T>(work: (writer: Store) => T | Promise<T>) => Promise<T>): Engine {

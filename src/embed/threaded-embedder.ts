@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { NewsqError, type ErrorCode } from '../errors.js';
 import type { EmbeddedText, Embedder } from './embedder.js';
-import { loadTokenCounter, type TransformersEmbedderOptions } from './transformers-embedder.js';
+import { loadTokenCounter, useModelCache, type TransformersEmbedderOptions } from './transformers-embedder.js';
 
 type Work = { kind: 'embed'; texts: string[] } | { kind: 'passages'; passages: string[][] };
 
@@ -38,8 +38,9 @@ const WORKER = import.meta.url.endsWith('.ts') ? new URL('./embed-worker.ts', im
  * the tokenizer is loaded there). The worker does not keep the process alive while idle.
  */
 export async function createThreadedEmbedder(options: TransformersEmbedderOptions): Promise<Embedder> {
-  // Loading the tokenizer first also converts the bundled model, once, before the worker looks for it.
-  const countTokens = await loadTokenCounter(options);
+  // The bundled model is converted (once) before the worker looks for it; the worker then loads the
+  // model while this thread loads the tokenizer.
+  useModelCache(options);
   const worker = WORKER.pathname.endsWith('.ts')
     ? // Run from TypeScript sources (tests, scripts), the worker first registers tsx's loader.
       new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER.href)}); })`, { eval: true, workerData: options })
@@ -59,7 +60,7 @@ export async function createThreadedEmbedder(options: TransformersEmbedderOption
     for (const id of [...pending.keys()]) settle(id)?.reject(error);
   };
 
-  const dimensions = await new Promise<number>((resolve, reject) => {
+  const ready = new Promise<number>((resolve, reject) => {
     worker.on('message', (reply: WorkerReply) => {
       if ('ready' in reply) return resolve(reply.ready.dimensions);
       if ('failed' in reply) return reject(new NewsqError(reply.failed.code ?? 'model_unavailable', reply.failed.message));
@@ -78,6 +79,14 @@ export async function createThreadedEmbedder(options: TransformersEmbedderOption
       stop(error);
     });
   });
+  let countTokens: (text: string) => number;
+  let dimensions: number;
+  try {
+    [countTokens, dimensions] = await Promise.all([loadTokenCounter(options), ready]);
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
   worker.unref();
 
   const call = <T>(request: Work, onBatch?: (embedded: number) => void): Promise<T> => {

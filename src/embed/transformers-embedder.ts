@@ -114,8 +114,8 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
   };
 }
 
-/** Points transformers.js at newsq's model cache, converting the bundled model on first use. */
-function useModelCache(options: Pick<TransformersEmbedderOptions, 'model' | 'cacheDir'>): void {
+/** Points transformers.js at newsq's model cache, converting the bundled model there if missing. */
+export function useModelCache(options: Pick<TransformersEmbedderOptions, 'model' | 'cacheDir'>): void {
   const bundled = options.model === BUNDLED_MODEL_ID;
   if (bundled) ensureBundledModel(join(options.cacheDir, 'models'));
   env.localModelPath = join(options.cacheDir, 'models');

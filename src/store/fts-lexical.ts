@@ -14,6 +14,8 @@ const STEM_CACHE_SIZE = 50_000;
 export interface FtsLexical {
   /** The `k` passages best matching any of the words, best first; `allowed` limits the passages. */
   search(words: string[], k: number, allowed: Set<number> | null): Hit[];
+  /** Reads the passages' lengths ahead of the first search. */
+  prepare(): void;
 }
 
 export interface FtsLexicalOptions {
@@ -136,7 +138,7 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
     const accept = allowed ? (ordinal: number) => allowed.has(state.rowids[ordinal]) : undefined;
     return topBm25(terms, state.collection, k, state.scratch, accept).map(({ ordinal, score }) => ({ id: state.rowids[ordinal], score }));
   });
-  return { search };
+  return { search, prepare: db.transaction(() => void current()) };
 }
 
 /** The position of a rowid in the ascending list. */

@@ -270,6 +270,10 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
       const bytes = readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);
       return { articles: statements.countArticles.get()!.n, passages: countPassages(), bytes };
     },
+    prepare() {
+      graph();
+      words.prepare();
+    },
     flush,
     close() {
       try {

@@ -85,6 +85,8 @@ export interface Store {
   /** Passages by id, in the order asked; unknown ids are left out. */
   passages(ids: number[]): StoredPassage[];
   stats(): StoreStats;
+  /** Loads what the first search needs (the vector graph, lexical statistics) ahead of it. */
+  prepare(): void;
   /** Persists derived structures (the vector graph) so the next open need not rebuild them. */
   flush(): void;
   /** Flushes when writable, then releases the store. */

@@ -19,7 +19,8 @@ export async function runServe(argv: string[], context: CliContext): Promise<num
   const { values } = parseCommand(serveSpec, argv);
   if (values.help) return help(context, serveSpec);
   const config = configFrom(context, values, serveOverrides(values, serveSpec.usage), serveSpec.usage);
-  const embedder = await loadEmbedder(config, { threaded: true });
+  // The model loads on its worker thread while the index is opened and prepared.
+  const embedder = loadEmbedder(config, { threaded: true });
   const engine = await createEngine(config, { writable: false, embedder, onNotice: (message) => context.logger.info(message) });
   return serveEngine(engine, config, context);
 }
