@@ -74,6 +74,19 @@ export function storeContract(name: string, open: (dir: string) => Store): void 
       store.close();
     });
 
+    it('prepares for searching, empty or not, and searches the same after', async () => {
+      const dir = tempDir();
+      const store = open(dir);
+      store.prepare();
+      store.writeArticles([await articleWrite('a', ['Egypt fears refugees crossing into Sinai.', 'Talks in Cairo continue.'])]);
+      store.close();
+      const reopened = open(dir);
+      reopened.prepare();
+      expect(reopened.passages(reopened.lexical('Sinai refugees', 5).map((hit) => hit.id)).map((p) => p.text)).toEqual(['Egypt fears refugees crossing into Sinai.']);
+      expect(reopened.nearest((await embedder.embed(['Talks in Cairo continue.']))[0], 1)[0].score).toBeCloseTo(1, 5);
+      reopened.close();
+    });
+
     it('keeps everything across close and reopen', async () => {
       const dir = tempDir();
       const store = open(dir);
