@@ -194,9 +194,18 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     generation,
   });
 
+  // A filtered question asks for the same passages twice (lexical, then nearest): the last
+  // filter's passages are kept for its generation.
+  let lastFilter: { key: string; generation: number; ids: Set<number> } | null = null;
   const allowedIds = (filter: PassageFilter | undefined): Set<number> | null => {
     if (!isFiltering(filter)) return null;
-    return new Set(statements.filtered.all(filterParams(filter)).map((row) => row.id));
+    const params = filterParams(filter);
+    const key = JSON.stringify(params);
+    const now = generation();
+    if (lastFilter?.key !== key || lastFilter.generation !== now) {
+      lastFilter = { key, generation: now, ids: new Set(statements.filtered.all(params).map((row) => row.id)) };
+    }
+    return lastFilter.ids;
   };
   const exactNearest = (vector: Float32Array, ids: number[], k: number): VectorHit[] => {
     const hits = statements.vectorsOf.all(JSON.stringify(ids)).map((row) => ({ id: row.id, score: dot(vector, toVector(row.vector)) }));
