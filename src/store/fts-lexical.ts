@@ -116,6 +116,7 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
   const postingsOf = (state: Snapshot, form: string, word: string): TermPostings => {
     const cached = state.postings.get(form);
     if (cached) return cached;
+    // Quoted, the word is a plain string to FTS5 (queryTerms gives only letters and digits).
     const rows = statements.matches.all(`"${word}"`) as [number, number][];
     const termIdf = idf(state.rowids.length, rows.length);
     const docs = new Int32Array(rows.length);
