@@ -8,18 +8,14 @@ const STOP_WORDS = new Set(
   too under until up very was we were what when where which while who whom why will with would you your yours yourself yourselves`.split(/\s+/),
 );
 
-/** The words of a text as the FTS5 `unicode61` tokenizer sees them, lower-cased. */
-export function lexicalTerms(text: string): string[] {
-  return (text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((term) => term.length > 0);
-}
-
 /**
  * The distinct words of a question that lexical search looks for: its non-stop words, else all
  * (none when it has no searchable word). Each is looked up as a plain term, so `"`, `-`, `*`, `:`,
  * parentheses, AND, OR and NEAR are never query syntax.
  */
 export function queryTerms(question: string): string[] {
-  const terms = [...new Set(lexicalTerms(question))];
+  // Runs of letters and digits: FTS5's unicode61 tokenizer splits no further, so each is one term.
+  const terms = [...new Set(question.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])];
   const content = terms.filter((term) => !STOP_WORDS.has(term));
   return content.length > 0 ? content : terms;
 }
