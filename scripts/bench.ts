@@ -419,6 +419,7 @@ async function benchLargeIndex(real: Float32Array[], queryVectors: Float32Array[
   const server = await startServer(dir);
   const firstMs = await time(() => fetch(`${server.url}/search?q=${encodeURIComponent(questions[0])}`).then((r) => r.text()));
   const r = await ask(server.url, questions.slice(1, 301), 1);
+  const writes = await writeThroughApi(server.url, questions.slice(301, 311));
   await server.stop();
 
   const engine = await createEngine({ ...config, indexDir: dir }, { writable: false, embedder });
@@ -451,10 +452,33 @@ async function benchLargeIndex(real: Float32Array[], queryVectors: Float32Array[
     'Orama hybrid p50 ms': round(median(oramaLatencies), 1),
     'Orama / newsq': round(median(oramaLatencies) / median(retrieval), 1),
     'Orama insert s': round(oramaBuildMs / 1000, 1),
+    'API write p50 ms': round(median(writes.write), 1),
+    'search after a write p50 ms': round(median(writes.searchAfter), 1),
   };
   results.large = row;
   printTable(`2c. A ${size}-passage index: serve start-up (model and graph loaded, warmed), latency, and Orama hybrid on the same data`, [row]);
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Adds one short article at a time through `POST /articles` (its passages embedded by the server),
+ * then asks a question: the time of each write, and of the first search after it (which catches
+ * the server's graph and statistics up with the write).
+ */
+async function writeThroughApi(url: string, questions: string[]): Promise<{ write: number[]; searchAfter: number[] }> {
+  const write: number[] = [];
+  const searchAfter: number[] = [];
+  for (const [i, question] of questions.entries()) {
+    const body = JSON.stringify({ id: `bench/api/${i}`, title: `Bench article ${i}`, text: `${question}\n\nA second paragraph of article ${i}, about the same question.` });
+    write.push(
+      await time(async () => {
+        const response = await fetch(`${url}/articles`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        if (!response.ok) throw new Error(`POST /articles answered ${response.status}: ${await response.text()}`);
+      }),
+    );
+    searchAfter.push(await time(() => fetch(`${url}/search?q=${encodeURIComponent(question)}&k=10`).then((r) => r.text())));
+  }
+  return { write, searchAfter };
 }
 
 /** The i-th text of the large index: a corpus passage plus the opening of another, so no two are copies. */

@@ -12,10 +12,15 @@ import { packInt8, unpackInt8 } from './vector-codec.js';
 import type { ArticleSummary, ArticleWrite, PassageFilter, PassageSentences, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
 import { acquireWriteLock, isWriteLocked, type WriteLock } from './write-lock.js';
 import { latestGraphGeneration, loadGraphFile, saveGraphFile } from './graph-file.js';
+import { openGraphLog, type GraphChange } from './graph-log.js';
 import { VectorIndex, type HnswSettings, type VectorHit } from './vector-index.js';
 
 const DATABASE_FILE = 'newsq.sqlite';
 const REBUILD_DELETED_SHARE = 0.25;
+// Graph changes a reader replays from the log (graph-log.ts) rather than waiting for a saved file,
+// and that a writer leaves to the log rather than saving the whole graph. Each costs one HNSW
+// insert: up to ~3 ms at 100k passages, so a reader catches up in under a second.
+const REPLAY_LIMIT = 256;
 
 export interface SqliteStoreOptions {
   dir: string;
@@ -54,8 +59,9 @@ type ArticleRow = ArticleSummary;
 
 /**
  * The default store: SQLite (WAL) holds articles, passages and vectors and is the source of
- * truth; the HNSW graph is derived from it, saved after each write, and rebuilt from the stored
- * vectors whenever its file is missing, unreadable or of another generation.
+ * truth; the HNSW graph is derived from it: saved now and then, brought up to date by replaying
+ * the changes logged since (graph-log.ts), and rebuilt from the stored vectors whenever its file is
+ * missing, unreadable or older than the log.
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store | null {
   const lock = options.writable ? acquireWriteLock(options.dir, options.onNotice) : null;
@@ -118,53 +124,99 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
   const generation = () => Number(statements.generation.get()!.value);
   const countPassages = () => statements.countPassages.get()!.n;
 
+  const log = openGraphLog(db);
+
   const rebuildGraph = (): VectorIndex => {
     const graph = VectorIndex.create(dimensions, options.hnsw, countPassages() + 1024);
     for (const row of statements.allVectors.iterate()) graph.add(row.id, toVector(row.vector));
     return graph;
   };
-  const saveGraph = (graph: VectorIndex): void => saveGraphFile(dir, generation(), graph);
+  /** Replays logged changes on a graph, reading the added passages' vectors. */
+  const replay = (target: VectorIndex, changes: GraphChange[]): void => {
+    const addedIds = changes.filter((change) => change.added).map((change) => change.id);
+    const vectors = new Map(addedIds.length > 0 ? statements.vectorsOf.all(JSON.stringify(addedIds)).map((row) => [row.id, toVector(row.vector)]) : []);
+    // A passage added and removed again since is in neither the table nor the graph.
+    const gone = new Set<number>();
+    for (const { id, added } of changes) {
+      const vector = vectors.get(id);
+      if (added && vector) target.add(id, vector);
+      else if (added) gone.add(id);
+      else if (!gone.has(id)) target.remove(id);
+    }
+  };
 
-  // The graph is loaded on first use, so that inspecting an index stays cheap.
+  // The graph is loaded on first use, so that inspecting an index stays cheap. `loadedGeneration`
+  // is the database generation it mirrors; `dirty`, that its saved file lacks some of it.
   let loaded: VectorIndex | null = null;
   let dirty = false;
   let loadedGeneration = -1;
+
+  /**
+   * Loads the newest saved graph and replays the changes logged since, when there are at most
+   * `maxReplay` (more, and it stays at its file's generation). False when no file can be used:
+   * none, unreadable, or older than what the log still holds.
+   */
+  const openGraphFile = (maxReplay: number): boolean => {
+    const latest = latestGraphGeneration(dir);
+    if (latest === null) return false;
+    // One read transaction: the generation, the passage count and the log agree.
+    return db.transaction(() => {
+      const changes = log.since(latest);
+      if (!changes) return false;
+      const net = changes.reduce((sum, change) => sum + (change.added ? 1 : -1), 0);
+      const file = loadGraphFile(dir, latest, dimensions, options.hnsw, countPassages() - net);
+      if (!file) return false;
+      loaded = file;
+      loadedGeneration = latest;
+      if (changes.length <= maxReplay) {
+        replay(file, changes);
+        loadedGeneration = generation();
+        dirty = changes.length > 0;
+      }
+      return true;
+    })();
+  };
+  // A reader replays a bounded number of changes while a writer is at work: the writer saves its
+  // graph now and then, and the reader follows from the newest file rather than redoing the
+  // writer's inserts. With no writer (one stopped before saving), nobody else will.
+  const writerAtWork = (): boolean => !options.writable && isWriteLocked(dir);
+  const replayLimit = (): number => (writerAtWork() ? REPLAY_LIMIT : Infinity);
   const graph = (): VectorIndex => {
     if (loaded) return loaded;
-    loadedGeneration = generation();
-    loaded = loadGraphFile(dir, loadedGeneration, dimensions, options.hnsw, countPassages());
-    if (!loaded && !options.writable && isWriteLocked(dir)) {
-      // A writer at work saves its graph now and then: a reader starts from the last one saved
-      // and follows the writer from there, rather than rebuilding what the writer will save.
-      const latest = latestGraphGeneration(dir);
-      loaded = latest === null ? null : loadGraphFile(dir, latest, dimensions, options.hnsw, countPassages());
-      if (loaded) loadedGeneration = latest!;
+    if (!openGraphFile(replayLimit())) {
+      db.transaction(() => {
+        if (countPassages() > 0) options.onNotice?.(`rebuilding the vector index from ${countPassages()} stored passages`);
+        loaded = rebuildGraph();
+        loadedGeneration = generation();
+        dirty = true;
+      })();
     }
-    if (!loaded) {
-      if (countPassages() > 0) options.onNotice?.(`rebuilding the vector index from ${countPassages()} stored passages`);
-      loaded = rebuildGraph();
-      dirty = true;
-    }
-    return loaded;
+    return loaded!;
   };
   const flush = (): void => {
     if (!dirty || !options.writable || !loaded) return;
-    saveGraph(loaded);
+    saveGraphFile(dir, loadedGeneration, loaded);
+    log.prune(loadedGeneration);
     dirty = false;
   };
 
-  // A reader (serve) follows a writer's commits: once the writer has saved the graph of the
-  // database's current generation, the reader swaps to it. Until then it keeps the graph it has,
-  // which only lacks the newest passages (lexical search already finds them) or still holds
-  // removed ones (hydration drops them).
+  // A reader (serve) follows writers' commits by replaying their logged changes on its graph. When
+  // a writer at work is far ahead (a whole index run), the reader waits for its next saved file,
+  // keeping the graph it has meanwhile: it only lacks the newest passages (lexical search already
+  // finds them) or still holds removed ones (hydration drops them).
   const followWriter = (): void => {
     if (!loaded) return;
-    const current = generation();
-    if (current === loadedGeneration) return;
-    const next = loadGraphFile(dir, current, dimensions, options.hnsw, countPassages());
-    if (!next) return;
-    loaded = next;
-    loadedGeneration = current;
+    const caughtUp = db.transaction(() => {
+      const now = generation();
+      if (now === loadedGeneration) return true;
+      const pending = log.countSince(loadedGeneration);
+      if (pending === null || (pending > REPLAY_LIMIT && writerAtWork())) return false;
+      replay(loaded!, log.since(loadedGeneration)!);
+      loadedGeneration = now;
+      return true;
+    })();
+    const latest = caughtUp ? null : latestGraphGeneration(dir);
+    if (latest !== null && latest > loadedGeneration) openGraphFile(replayLimit());
   };
 
   const removeWithin = (id: string, removed: number[]): void => {
@@ -172,18 +224,41 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     statements.deleteArticle.run(id);
   };
 
+  /** Whether the newest graph file and the log since it hold the graph, without loading it. */
+  const logged = (): number | null => {
+    const latest = latestGraphGeneration(dir);
+    return latest === null ? null : log.countSince(latest);
+  };
+
+  /**
+   * Commits a change and logs what it did to the graph. A writer that holds the graph applies the
+   * change to it too (flush saves it); one that does not leaves it to the log until the log
+   * grows past REPLAY_LIMIT, then loads the graph (replaying everything) for flush to save.
+   */
   const commit = (change: (removed: number[], added: { id: number; vector: Float32Array }[]) => void): void => {
-    // Load the graph first: once the generation moves, the saved file no longer matches.
-    const current = graph();
+    // Without a usable graph file there is nothing for the log to follow: load or rebuild first.
+    if (!loaded && logged() === null) graph();
     const removed: number[] = [];
     const added: { id: number; vector: Float32Array }[] = [];
+    let committed = 0;
     db.transaction(() => {
       change(removed, added);
       statements.bumpGeneration.run();
+      committed = generation();
+      log.record(
+        committed,
+        removed,
+        added.map(({ id }) => id),
+      );
     })();
-    for (const id of removed) current.remove(id);
-    for (const { id, vector } of added) current.add(id, vector);
-    if (current.deletedShare > REBUILD_DELETED_SHARE) loaded = rebuildGraph();
+    if (!loaded) {
+      if (logged()! > REPLAY_LIMIT) graph();
+      return;
+    }
+    for (const id of removed) loaded.remove(id);
+    for (const { id, vector } of added) loaded.add(id, vector);
+    loadedGeneration = committed;
+    if (loaded.deletedShare > REBUILD_DELETED_SHARE) loaded = rebuildGraph();
     dirty = true;
   };
 

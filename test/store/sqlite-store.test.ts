@@ -13,11 +13,11 @@ const identity: IndexIdentity = { formatVersion: FORMAT_VERSION, model: 'fake/ba
 const hnsw = { m: 16, efConstruction: 100, efSearch: 50 };
 const open = (dir: string, notices: string[] = []) => openSqliteStore({ dir, identity, hnsw, writable: true, onNotice: (m) => notices.push(m) })!;
 
+const graphFiles = (dir: string) => readdirSync(dir).filter((file) => file.startsWith('vectors-'));
+
 storeContract('SQLite + HNSW', open);
 
 describe('SQLite store files', () => {
-  const graphFiles = (dir: string) => readdirSync(dir).filter((file) => file.startsWith('vectors-'));
-
   it('writes a manifest, the database and one HNSW file named after the generation', async () => {
     const dir = tempDir();
     const store = open(dir);
@@ -46,22 +46,55 @@ describe('SQLite store files', () => {
     expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
   });
 
-  it('treats an HNSW file of another generation as stale', async () => {
+  // More passages than a reader replays or a writer leaves to the log (REPLAY_LIMIT).
+  const many = (prefix: string) => Array.from({ length: 300 }, (_, i) => `${prefix} paragraph number ${i} about item${i}.`);
+  const logRows = (dir: string) => {
+    const db = new Database(join(dir, 'newsq.sqlite'), { readonly: true });
+    const rows = (db.prepare('SELECT COUNT(*) AS n FROM graph_log').get() as { n: number }).n;
+    db.close();
+    return rows;
+  };
+
+  it('logs a small write instead of saving the whole graph; the graph replays it when opened', async () => {
+    const dir = tempDir();
+    const first = open(dir);
+    first.writeArticles([await articleWrite('a', ['Cairo talks resumed on Thursday.'])]);
+    first.close();
+    const second = open(dir);
+    second.writeArticles([await articleWrite('b', ['Sinai border crossing reopened.'])]);
+    second.removeArticles(['a']);
+    second.writeArticles([await articleWrite('c', ['Added, then removed before any save.'])]);
+    second.removeArticles(['c']);
+    second.close();
+    expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
+    expect(logRows(dir)).toBe(4);
+    const notices: string[] = [];
+    const reader = openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
+    const hits = reader.nearest(new Float32Array(32).fill(0.1), 10);
+    expect(reader.passages(hits.map((hit) => hit.id)).map((passage) => passage.text)).toEqual(['Sinai border crossing reopened.']);
+    expect(notices).toEqual([]); // replayed, not rebuilt
+    reader.close();
+  });
+
+  it('saves the graph and empties the log once a write takes the log past its limit', async () => {
     const dir = tempDir();
     const store = open(dir);
     store.writeArticles([await articleWrite('a', ['First article.'])]);
     store.close();
     const stale = readFileSync(join(dir, 'vectors-1.hnsw'));
     const second = open(dir);
-    second.writeArticles([await articleWrite('b', ['Second article.'])]);
+    second.writeArticles([await articleWrite('b', many('Second'))]);
     second.close();
-    // Put the old graph back under the new generation's name, as a crash between commit and save would leave it.
+    expect(graphFiles(dir)).toEqual(['vectors-2.hnsw']);
+    expect(logRows(dir)).toBe(0);
+    // A graph file older than the log reaches back (a copy restored by hand) cannot be brought up
+    // to date: the graph is rebuilt from the passages.
     rmSync(join(dir, 'vectors-2.hnsw'));
     writeFileSync(join(dir, 'vectors-1.hnsw'), stale);
     const notices: string[] = [];
     const reopened = open(dir, notices);
-    expect(reopened.nearest(new Float32Array(32).fill(0.1), 10)).toHaveLength(2);
-    expect(notices).toHaveLength(1);
+    expect(reopened.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(301);
+    expect(notices).toEqual(['rebuilding the vector index from 301 stored passages']);
     reopened.close();
   });
 
@@ -122,6 +155,52 @@ describe('one writer at a time, readers following', () => {
     expect(reader.stats().articles).toBe(2);
     writer.close();
     reader.close();
+  });
+});
+
+describe('a reader following small writes', () => {
+  it('replays added and removed passages on the graph it holds', async () => {
+    const dir = tempDir();
+    const fake = createFakeEmbedder(32);
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('a', ['Cairo talks resumed on Thursday.']), await articleWrite('b', ['Sinai border crossing reopened.'])]);
+    writer.flush();
+    const reader = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    const nearestTexts = async (text: string) => reader.passages(reader.nearest((await fake.embed([text]))[0], 10).map((h) => h.id)).map((p) => p.text);
+    expect(await nearestTexts('Sinai crossing')).toHaveLength(2);
+    const [removedId] = reader.lexical('Sinai', 1).map((hit) => hit.id);
+    writer.close();
+    // A short-lived writer, as the write API opens: it never loads the graph.
+    const small = open(dir);
+    small.removeArticles(['b']);
+    small.writeArticles([await articleWrite('c', ['Rafah crossing closed again.'])]);
+    small.close();
+    expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
+    // The graph itself answers without the removed passage, before hydration could drop it.
+    const graphIds = reader.nearest((await fake.embed(['crossing']))[0], 10).map((hit) => hit.id);
+    expect(graphIds).toHaveLength(2);
+    expect(graphIds).not.toContain(removedId);
+    expect((await nearestTexts('Rafah crossing'))[0]).toBe('Rafah crossing closed again.');
+    expect(await nearestTexts('Sinai crossing')).not.toContain('Sinai border crossing reopened.');
+    reader.close();
+  });
+});
+
+describe('a writer stopped before saving its graph', () => {
+  it('leaves a log that a reader replays whole, since no writer will save the graph', async () => {
+    const dir = tempDir();
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('a', ['First article.'])]);
+    writer.flush();
+    const paragraphs = Array.from({ length: 300 }, (_, i) => `Paragraph ${i} of a long article, item${i}.`);
+    writer.writeArticles([await articleWrite('b', paragraphs)]); // more than a reader replays while a writer works
+    // Not closed: as if killed. The lock names this process, which a reader does not count as a writer at work.
+    const notices: string[] = [];
+    const reader = openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
+    expect(reader.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(301);
+    expect(notices).toEqual([]);
+    reader.close();
+    writer.close();
   });
 });
 
