@@ -12,12 +12,12 @@ import { packInt8, unpackInt8 } from './vector-codec.js';
 import type { ArticleSummary, ArticleWrite, PassageFilter, PassageSentences, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
 import { acquireWriteLock, isWriteLocked, type WriteLock } from './write-lock.js';
 import { latestGraphGeneration, loadGraphFile, saveGraphFile } from './graph-file.js';
-import { openGraphLog, type GraphChange } from './graph-log.js';
+import { openPassageLog, type PassageChange } from './passage-log.js';
 import { VectorIndex, type HnswSettings, type VectorHit } from './vector-index.js';
 
 const DATABASE_FILE = 'newsq.sqlite';
 const REBUILD_DELETED_SHARE = 0.25;
-// Graph changes a reader replays from the log (graph-log.ts) rather than waiting for a saved file,
+// Graph changes a reader replays from the log (passage-log.ts) rather than waiting for a saved file,
 // and that a writer leaves to the log rather than saving the whole graph. Each costs one HNSW
 // insert: up to ~3 ms at 100k passages, so a reader catches up in under a second.
 const REPLAY_LIMIT = 256;
@@ -60,7 +60,7 @@ type ArticleRow = ArticleSummary;
 /**
  * The default store: SQLite (WAL) holds articles, passages and vectors and is the source of
  * truth; the HNSW graph is derived from it: saved now and then, brought up to date by replaying
- * the changes logged since (graph-log.ts), and rebuilt from the stored vectors whenever its file is
+ * the changes logged since (passage-log.ts), and rebuilt from the stored vectors whenever its file is
  * missing, unreadable or older than the log.
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store | null {
@@ -124,7 +124,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
   const generation = () => Number(statements.generation.get()!.value);
   const countPassages = () => statements.countPassages.get()!.n;
 
-  const log = openGraphLog(db);
+  const log = openPassageLog(db);
 
   const rebuildGraph = (): VectorIndex => {
     const graph = VectorIndex.create(dimensions, options.hnsw, countPassages() + 1024);
@@ -132,7 +132,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     return graph;
   };
   /** Replays logged changes on a graph, reading the added passages' vectors. */
-  const replay = (target: VectorIndex, changes: GraphChange[]): void => {
+  const replay = (target: VectorIndex, changes: PassageChange[]): void => {
     const addedIds = changes.filter((change) => change.added).map((change) => change.id);
     const vectors = new Map(addedIds.length > 0 ? statements.vectorsOf.all(JSON.stringify(addedIds)).map((row) => [row.id, toVector(row.vector)]) : []);
     // A passage added and removed again since is in neither the table nor the graph.

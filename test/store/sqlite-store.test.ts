@@ -50,7 +50,7 @@ describe('SQLite store files', () => {
   const many = (prefix: string) => Array.from({ length: 300 }, (_, i) => `${prefix} paragraph number ${i} about item${i}.`);
   const logRows = (dir: string) => {
     const db = new Database(join(dir, 'newsq.sqlite'), { readonly: true });
-    const rows = (db.prepare('SELECT COUNT(*) AS n FROM graph_log').get() as { n: number }).n;
+    const rows = (db.prepare('SELECT COUNT(*) AS n FROM passage_log').get() as { n: number }).n;
     db.close();
     return rows;
   };
