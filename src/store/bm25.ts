@@ -16,8 +16,11 @@ export interface QueryTerm {
 
 /** What BM25 needs of the whole collection: each passage's length in tokens (all columns). */
 export interface Bm25Collection {
+  /** By passage ordinal; may hold removed passages and spare room, which `rows` does not count. */
   lengths: Float64Array;
   averageLength: number;
+  /** How many passages there are. */
+  rows: number;
 }
 
 /** Per-passage working space, reused from one search to the next. */
@@ -68,7 +71,7 @@ export function topBm25(
   scratch: Bm25Scratch,
   accept: (ordinal: number) => boolean = () => true,
 ): ScoredOrdinal[] {
-  const rows = collection.lengths.length;
+  const { rows } = collection;
   const { scores, marks } = scratch;
   const touched: number[] = [];
   for (const { postings, count } of terms) {

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { LruCache } from '../lru-cache.js';
 import { frequencyFromScore, idf, topBm25, type Bm25Collection, type Bm25Scratch, type TermPostings } from './bm25.js';
 import { WORD_TOKENIZER } from './sqlite-schema.js';
+import type { PassageChange } from './passage-log.js';
 import type { Hit } from './store.js';
 
 // Postings kept in memory, counted in passages; past this the least recently used terms are
@@ -9,6 +10,8 @@ import type { Hit } from './store.js';
 const POSTINGS_LIMIT = 20_000_000;
 // Question words remembered with their FTS5 terms.
 const STEM_CACHE_SIZE = 50_000;
+// Changes a snapshot takes in place; past this, reading everything again costs about the same.
+const UPDATE_LIMIT = 5_000;
 
 /** BM25 search over an FTS5 table's own index, scored in memory; see {@link openFtsLexical}. */
 export interface FtsLexical {
@@ -25,15 +28,33 @@ export interface FtsLexicalOptions {
   columnWeights: Record<string, number>;
   /** The index's generation: it changes with every write, and the scores' statistics with it. */
   generation: () => number;
+  /** The passages added and removed after a generation, oldest first; null when not known. */
+  changesSince: (generation: number) => PassageChange[] | null;
 }
 
+/**
+ * What BM25 knows of one index generation. Arrays have room to grow: a small write appends its
+ * passages and marks removed ones dead, rather than reading every passage's length again.
+ */
 interface Snapshot {
   generation: number;
-  /** Passage rowids, ascending: a passage's ordinal is its place here. */
+  /** Passage rowids, ascending, in the first `count` slots: a passage's ordinal is its place here. */
   rowids: Int32Array;
+  count: number;
+  /** Ordinals of removed passages (still in `rowids`, so that ordinals stay put). */
+  dead: Uint8Array;
+  /** How many removals this snapshot has taken in: cached postings older than that are filtered. */
+  removals: number;
+  totalLength: number;
   collection: Bm25Collection;
   scratch: Bm25Scratch;
-  postings: LruCache<string, TermPostings>;
+  postings: LruCache<string, CachedPostings>;
+}
+
+/** A term's postings and the snapshot's `removals` when they were last free of dead passages. */
+interface CachedPostings {
+  postings: TermPostings;
+  removals: number;
 }
 
 /**
@@ -54,6 +75,9 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
   `);
   const statements = {
     sizes: db.prepare(`SELECT id, sz FROM ${table}_docsize ORDER BY id`).raw(),
+    sizesOf: db.prepare(`SELECT id, sz FROM ${table}_docsize WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`).raw(),
+    columnsOf: db.prepare(`SELECT ${Object.keys(options.columnWeights).join(', ')} FROM ${table} WHERE rowid IN (SELECT value FROM json_each(?)) ORDER BY rowid`).raw(),
+    termCounts: db.prepare('SELECT doc, term, COUNT(*) FROM temp.word_stem_terms GROUP BY doc, term').raw(),
     matches: db.prepare(`SELECT rowid, -bm25(${table}, ${weights.join(', ')}) FROM ${table} WHERE ${table} MATCH ?`).raw(),
     addWord: db.prepare('INSERT INTO temp.word_stems (rowid, word) VALUES (?, ?)'),
     stems: db.prepare('SELECT doc, term FROM temp.word_stem_terms ORDER BY doc, offset').raw(),
@@ -68,6 +92,23 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
     statements.clearWords.run();
     return stems;
   });
+  /**
+   * Each term's weighted frequency in each of the passages, given as their columns' texts, as
+   * FTS5 counts it: by term, the passages' indexes and frequencies, ascending.
+   */
+  const frequenciesIn = (passages: (string | null)[][]): Map<string, [number, number][]> => {
+    const columns = weights.length;
+    passages.forEach((texts, i) => texts.forEach((text, column) => statements.addWord.run(i * columns + column, text ?? '')));
+    const byPassage = new Map<string, Map<number, number>>();
+    for (const [doc, term, count] of statements.termCounts.all() as [number, string, number][]) {
+      const passage = Math.floor(doc / columns);
+      const frequencies = byPassage.get(term) ?? byPassage.set(term, new Map()).get(term)!;
+      frequencies.set(passage, (frequencies.get(passage) ?? 0) + weights[doc % columns] * count);
+    }
+    statements.clearWords.run();
+    return new Map([...byPassage].map(([term, frequencies]) => [term, [...frequencies].sort((a, b) => a[0] - b[0])]));
+  };
+
   /**
    * The words by their FTS5 form: the terms FTS5 makes of a word (one, in practice: FTS5 splits
    * only where queryTerms already has; several would make it a phrase). Words of one form are
@@ -94,20 +135,66 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
   };
 
   let snapshot: Snapshot | null = null;
+  const load = (generation: number): Snapshot => {
+    const rows = statements.sizes.all() as [number, Buffer][];
+    const capacity = rows.length + 1024;
+    const state: Snapshot = {
+      generation,
+      rowids: new Int32Array(capacity),
+      count: 0,
+      dead: new Uint8Array(capacity),
+      removals: 0,
+      totalLength: 0,
+      collection: { lengths: new Float64Array(capacity), averageLength: 1, rows: 0 },
+      scratch: { scores: new Float64Array(capacity), marks: new Uint8Array(capacity) },
+      postings: new LruCache(POSTINGS_LIMIT, (cached: CachedPostings) => cached.postings.docs.length),
+    };
+    append(state, rows);
+    return state;
+  };
+  /**
+   * Takes a few writes into the snapshot: new passages appended (rowids only grow) and added to
+   * the cached postings of their terms, removed ones marked dead. Null when the changes do not
+   * fit (a rowid out of order): then everything is read again.
+   */
+  const update = (state: Snapshot, changes: PassageChange[], generation: number): Snapshot | null => {
+    const removed = new Set(changes.filter((change) => !change.added).map((change) => change.id));
+    const added = changes.filter((change) => change.added && !removed.has(change.id)).map((change) => change.id);
+    const rows = statements.sizesOf.all(JSON.stringify(added)) as [number, Buffer][];
+    if (rows.length !== added.length || (rows.length > 0 && state.count > 0 && rows[0][0] <= state.rowids[state.count - 1])) return null;
+    for (const id of removed) {
+      const ordinal = ordinalOf(state.rowids, state.count, id);
+      if (ordinal < 0 || state.dead[ordinal]) continue;
+      state.dead[ordinal] = 1;
+      state.collection.rows--;
+      state.totalLength -= state.collection.lengths[ordinal];
+    }
+    if (removed.size > 0) state.removals++;
+    const first = state.count;
+    append(state, rows);
+    const texts = statements.columnsOf.all(JSON.stringify(added)) as (string | null)[][];
+    for (const [term, found] of frequenciesIn(texts)) {
+      const cached = state.postings.get(term);
+      if (!cached) continue;
+      const { docs, frequencies } = cached.postings;
+      const postings = { docs: new Int32Array(docs.length + found.length), frequencies: new Float32Array(docs.length + found.length) };
+      postings.docs.set(docs);
+      postings.frequencies.set(frequencies);
+      found.forEach(([passage, frequency], i) => {
+        postings.docs[docs.length + i] = first + passage;
+        postings.frequencies[docs.length + i] = frequency;
+      });
+      state.postings.set(term, { postings, removals: cached.removals });
+    }
+    state.generation = generation;
+    return state;
+  };
   const current = (): Snapshot => {
     const generation = options.generation();
     if (snapshot?.generation === generation) return snapshot;
-    const rows = statements.sizes.all() as [number, Buffer][];
-    const rowids = new Int32Array(rows.length);
-    const lengths = new Float64Array(rows.length);
-    let total = 0;
-    rows.forEach(([id, sizes], i) => {
-      rowids[i] = id;
-      lengths[i] = sumOfVarints(sizes);
-      total += lengths[i];
-    });
-    const collection = { lengths, averageLength: rows.length > 0 ? total / rows.length : 1 };
-    snapshot = { generation, rowids, collection, scratch: { scores: new Float64Array(rows.length), marks: new Uint8Array(rows.length) }, postings: new LruCache(POSTINGS_LIMIT, (postings: TermPostings) => postings.docs.length) };
+    const changes = snapshot ? options.changesSince(snapshot.generation) : null;
+    const updated = snapshot && changes && changes.length <= UPDATE_LIMIT ? update(snapshot, changes, generation) : null;
+    snapshot = updated ?? load(generation);
     return snapshot;
   };
 
@@ -115,18 +202,25 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
   // word's occurrences; a passage's frequency of the word follows from its score.
   const postingsOf = (state: Snapshot, form: string, word: string): TermPostings => {
     const cached = state.postings.get(form);
-    if (cached) return cached;
+    if (cached && cached.removals < state.removals) {
+      cached.postings = withoutDead(cached.postings, state.dead);
+      cached.removals = state.removals;
+    }
+    if (cached) return cached.postings;
     // Quoted, the word is a plain string to FTS5 (queryTerms gives only letters and digits).
     const rows = statements.matches.all(`"${word}"`) as [number, number][];
-    const termIdf = idf(state.rowids.length, rows.length);
+    const { lengths, averageLength, rows: live } = state.collection;
+    const termIdf = idf(live, rows.length);
     const docs = new Int32Array(rows.length);
     const frequencies = new Float32Array(rows.length);
     rows.forEach(([rowid, score], i) => {
-      docs[i] = ordinalOf(state.rowids, rowid);
-      frequencies[i] = frequencyFromScore(score, termIdf, state.collection.lengths[docs[i]], state.collection.averageLength);
+      docs[i] = ordinalOf(state.rowids, state.count, rowid);
+      if (docs[i] < 0) throw new Error(`FTS5 lists passage ${rowid}, which has no recorded length`);
+      frequencies[i] = frequencyFromScore(score, termIdf, lengths[docs[i]], averageLength);
     });
     const postings = { docs, frequencies };
-    state.postings.set(form, postings);
+    // A form of several terms is a phrase, which a write's term counts cannot update: not kept.
+    if (!form.includes(' ')) state.postings.set(form, { postings, removals: state.removals });
     return postings;
   };
 
@@ -142,17 +236,60 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
   return { search, prepare: db.transaction(() => void current()) };
 }
 
-/** The position of a rowid in the ascending list. */
-function ordinalOf(rowids: Int32Array, rowid: number): number {
+/** Appends passages (rowid and FTS5 docsize record, ascending, after every rowid it holds) to a snapshot. */
+function append(state: Snapshot, rows: [number, Buffer][]): void {
+  if (state.count + rows.length > state.rowids.length) grow(state, Math.ceil((state.count + rows.length) * 1.5));
+  const { collection } = state;
+  for (const [id, sizes] of rows) {
+    const length = sumOfVarints(sizes);
+    state.rowids[state.count] = id;
+    collection.lengths[state.count] = length;
+    state.count++;
+    collection.rows++;
+    state.totalLength += length;
+  }
+  collection.averageLength = collection.rows > 0 ? state.totalLength / collection.rows : 1;
+}
+
+function grow(state: Snapshot, capacity: number): void {
+  const larger = <T extends Int32Array | Float64Array | Uint8Array>(array: T, make: (n: number) => T): T => {
+    const next = make(capacity);
+    next.set(array);
+    return next;
+  };
+  state.rowids = larger(state.rowids, (n) => new Int32Array(n));
+  state.dead = larger(state.dead, (n) => new Uint8Array(n));
+  state.collection.lengths = larger(state.collection.lengths, (n) => new Float64Array(n));
+  // All zero between searches.
+  state.scratch = { scores: new Float64Array(capacity), marks: new Uint8Array(capacity) };
+}
+
+/** Postings without the passages removed since they were read. */
+function withoutDead(postings: TermPostings, dead: Uint8Array): TermPostings {
+  const keep = postings.docs.reduce((n, doc) => n + (dead[doc] ? 0 : 1), 0);
+  if (keep === postings.docs.length) return postings;
+  const docs = new Int32Array(keep);
+  const frequencies = new Float32Array(keep);
+  let next = 0;
+  postings.docs.forEach((doc, i) => {
+    if (dead[doc]) return;
+    docs[next] = doc;
+    frequencies[next++] = postings.frequencies[i];
+  });
+  return { docs, frequencies };
+}
+
+/** The position of a rowid among the first `count` of an ascending list, or -1. */
+function ordinalOf(rowids: Int32Array, count: number, rowid: number): number {
   let low = 0;
-  let high = rowids.length - 1;
+  let high = count - 1;
   while (low <= high) {
     const middle = (low + high) >> 1;
     if (rowids[middle] < rowid) low = middle + 1;
     else if (rowids[middle] > rowid) high = middle - 1;
     else return middle;
   }
-  throw new Error(`FTS5 lists passage ${rowid}, which has no recorded length`);
+  return -1;
 }
 
 /** The sum of the SQLite varints in a blob: FTS5's docsize record, one token count per column. */

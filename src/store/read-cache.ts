@@ -1,4 +1,5 @@
 import { LruCache } from '../lru-cache.js';
+import type { PassageChange } from './passage-log.js';
 import type { PassageSentences, StoredPassage } from './store.js';
 
 // About 1.5 KB each at 384 dimensions: 150 MB at most.
@@ -13,20 +14,25 @@ export interface ReadCache {
 }
 
 /**
- * Returns the read cache of the index's current generation: every write empties it, so a removed
- * passage is never served from it. Reading vectors and passages from SQLite was a third of a
- * query's time after the embedding (README, Performance), and the same passages come back across
- * questions (the BM25 candidates of common words, above all).
+ * Returns the read cache of the index's current generation: a write's removed passages leave it
+ * (all of it empties when the write is not known from the log), so a removed passage is never
+ * served from it. Passage ids are never reused, so what it holds of other passages stays true.
+ * Reading vectors and passages from SQLite was a third of a query's time after the embedding
+ * (README, Performance), and the same passages come back across questions (the BM25 candidates
+ * of common words, above all).
  */
-export function createReadCache(generation: () => number): () => ReadCache {
+export function createReadCache(generation: () => number, changesSince: (generation: number) => PassageChange[] | null): () => ReadCache {
   const cache: ReadCache = { vectors: new LruCache(VECTOR_CACHE_SIZE), passages: new LruCache(PASSAGE_CACHE_SIZE), sentences: new LruCache(PASSAGE_CACHE_SIZE) };
   let cachedGeneration = -1;
   return () => {
     const now = generation();
-    if (now !== cachedGeneration) {
-      for (const part of Object.values(cache)) part.clear();
-      cachedGeneration = now;
+    if (now === cachedGeneration) return cache;
+    const changes = cachedGeneration < 0 ? null : changesSince(cachedGeneration);
+    for (const part of Object.values(cache) as LruCache<number, unknown>[]) {
+      if (!changes) part.clear();
+      else for (const { id, added } of changes) if (!added) part.delete(id);
     }
+    cachedGeneration = now;
     return cache;
   };
 }

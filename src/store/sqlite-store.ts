@@ -262,11 +262,12 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     dirty = true;
   };
 
-  const readCache = createReadCache(generation);
+  const readCache = createReadCache(generation, (since) => log.since(since));
   const words = openFtsLexical(db, {
     table: 'passages_fts',
     columnWeights: { text: 1, title: options.titleWeight ?? DEFAULT_TITLE_WEIGHT },
     generation,
+    changesSince: (since) => log.since(since),
   });
 
   // A filtered question asks for the same passages twice (lexical, then nearest): the last

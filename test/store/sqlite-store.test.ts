@@ -334,6 +334,35 @@ describe('lexical search', () => {
     writer.close();
   });
 
+  it.each([0.5, 0, 2])('keeps scoring as FTS5 does while it takes writes in (title weight %s)', async (titleWeight) => {
+    const dir = tempDir();
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('a', paragraphs.slice(0, 10)), await articleWrite('b', paragraphs.slice(10, 30), { title: 'Talks on hostages' })]);
+    const reader = openSqliteStore({ dir, identity, hnsw, writable: false, titleWeight })!;
+    const questions: [string, string[]][] = [
+      ['ceasefire talks hostages', ['ceasefire', 'talks', 'hostages']],
+      ['Egypt offensive Rafah', ['egypt', 'offensive', 'rafah']],
+      ['capital officials', ['capital', 'officials']],
+    ];
+    const expectAllSame = () => {
+      for (const [question, words] of questions) expectSameScores(reader.lexical(question, 1000), fts5Scores(dir, words, titleWeight));
+    };
+    expectAllSame(); // every word's postings now held in memory
+    // New passages with some of the words (in text or title), none with others.
+    writer.writeArticles([await articleWrite('c', ['A ceasefire in Rafah was agreed.', 'Nothing of note.'], { title: 'Egypt and the ceasefire' })]);
+    expectAllSame();
+    // Removed passages held words whose postings are in memory.
+    writer.removeArticles(['a']);
+    expectAllSame();
+    // Both in one write: an article replaced.
+    writer.writeArticles([await articleWrite('b', ['Officials in the capital spoke of talks.'], { title: 'Talks' })]);
+    expectAllSame();
+    writer.removeArticles(['b', 'c']);
+    expect(reader.lexical('ceasefire talks hostages capital', 1000)).toEqual([]);
+    reader.close();
+    writer.close();
+  });
+
   it('keeps to the filter', async () => {
     const dir = tempDir();
     const store = open(dir);
