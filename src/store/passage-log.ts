@@ -8,7 +8,7 @@ export interface PassageChange {
 
 /**
  * The passages each write added and removed, in the database, written in the same transactions
- * as the passages themselves, back to the generation of the newest saved HNSW graph. Saving the
+ * as the passages themselves, back to the generation of the HNSW graph saved before the newest. Saving the
  * whole graph after every write costs time in proportion to the index (a second or more at 100k
  * passages), and a reader would then load the whole file again: with the log, a small write only
  * records its changes, and a graph loaded from an older file, or held in memory, catches up by
@@ -21,8 +21,11 @@ export interface PassageLog {
   since(generation: number): PassageChange[] | null;
   /** How many changes there are after `generation` (null as for {@link since}). */
   countSince(generation: number): number | null;
-  /** Forgets the changes up to `generation`, which a saved graph file now holds. */
-  prune(generation: number): void;
+  /**
+   * Notes that a saved graph file holds everything up to `generation`, and forgets the changes the
+   * graph saved before it already held: a reader still following from that one can replay the rest.
+   */
+  saved(generation: number): void;
 }
 
 export function openPassageLog(db: Database.Database): PassageLog {
@@ -31,8 +34,10 @@ export function openPassageLog(db: Database.Database): PassageLog {
     since: db.prepare<[number], { id: number; added: number }>('SELECT passage_id AS id, added FROM passage_log WHERE generation > ? ORDER BY generation, rowid'),
     countSince: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM passage_log WHERE generation > ?'),
     floor: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'passage_log_floor'"),
+    lastSaved: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'passage_log_saved'"),
     prune: db.prepare('DELETE FROM passage_log WHERE generation <= ?'),
-    setFloor: db.prepare("UPDATE meta SET value = ? WHERE key = 'passage_log_floor' AND CAST(value AS INTEGER) < ?"),
+    setFloor: db.prepare("UPDATE meta SET value = ? WHERE key = 'passage_log_floor'"),
+    setSaved: db.prepare("UPDATE meta SET value = ? WHERE key = 'passage_log_saved'"),
   };
   const reaches = (generation: number) => Number(statements.floor.get()!.value) <= generation;
   return {
@@ -46,9 +51,12 @@ export function openPassageLog(db: Database.Database): PassageLog {
     countSince(generation) {
       return db.transaction(() => (reaches(generation) ? statements.countSince.get(generation)!.n : null))();
     },
-    prune: db.transaction((generation: number) => {
-      statements.prune.run(generation);
-      statements.setFloor.run(String(generation), generation);
+    saved: db.transaction((generation: number) => {
+      const previous = Number(statements.lastSaved.get()!.value);
+      if (generation <= previous) return;
+      statements.prune.run(previous);
+      statements.setFloor.run(String(previous));
+      statements.setSaved.run(String(generation));
     }),
   };
 }

@@ -26,11 +26,13 @@ export function createSchema(db: Database.Database): void {
     CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source COLLATE NOCASE);
     CREATE INDEX IF NOT EXISTS articles_by_date ON articles(published);
     INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0');
-    -- Passages added and removed since the newest saved graph (passage-log.ts). An index made before
-    -- the log starts it at its current generation: that generation's graph file holds the rest.
+    -- Passages added and removed since the graph saved before the newest (passage-log.ts). An index
+    -- made before the log starts it at its current generation: that generation's graph file holds
+    -- the rest.
     CREATE TABLE IF NOT EXISTS passage_log (generation INTEGER NOT NULL, passage_id INTEGER NOT NULL, added INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS passage_log_by_generation ON passage_log(generation);
     INSERT OR IGNORE INTO meta (key, value) SELECT 'passage_log_floor', value FROM meta WHERE key = 'generation';
+    INSERT OR IGNORE INTO meta (key, value) SELECT 'passage_log_saved', value FROM meta WHERE key = 'generation';
   `);
   db.exec(`
     CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(text, title, tokenize = '${WORD_TOKENIZER}');

@@ -196,7 +196,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
   const flush = (): void => {
     if (!dirty || !options.writable || !loaded) return;
     saveGraphFile(dir, loadedGeneration, loaded);
-    log.prune(loadedGeneration);
+    log.saved(loadedGeneration);
     dirty = false;
   };
 
@@ -206,17 +206,21 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
   // finds them) or still holds removed ones (hydration drops them).
   const followWriter = (): void => {
     if (!loaded) return;
-    const caughtUp = db.transaction(() => {
-      const now = generation();
-      if (now === loadedGeneration) return true;
-      const pending = log.countSince(loadedGeneration);
-      if (pending === null || (pending > REPLAY_LIMIT && writerAtWork())) return false;
-      replay(loaded!, log.since(loadedGeneration)!);
-      loadedGeneration = now;
-      return true;
-    })();
-    const latest = caughtUp ? null : latestGraphGeneration(dir);
+    // Few changes are replayed; many, only when no newer file holds them and no writer will save one.
+    const replayed = (allowMany: () => boolean) =>
+      db.transaction(() => {
+        const now = generation();
+        if (now === loadedGeneration) return true;
+        const pending = log.countSince(loadedGeneration);
+        if (pending === null || (pending > REPLAY_LIMIT && !allowMany())) return false;
+        replay(loaded!, log.since(loadedGeneration)!);
+        loadedGeneration = now;
+        return true;
+      })();
+    if (replayed(() => false)) return;
+    const latest = latestGraphGeneration(dir);
     if (latest !== null && latest > loadedGeneration) openGraphFile(replayLimit());
+    else replayed(() => !writerAtWork());
   };
 
   const removeWithin = (id: string, removed: number[]): void => {

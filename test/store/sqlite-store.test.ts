@@ -67,7 +67,7 @@ describe('SQLite store files', () => {
     second.removeArticles(['c']);
     second.close();
     expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
-    expect(logRows(dir)).toBe(4);
+    expect(logRows(dir)).toBe(5); // these four, and the first write's, which the log keeps until a later save
     const notices: string[] = [];
     const reader = openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
     const hits = reader.nearest(new Float32Array(32).fill(0.1), 10);
@@ -76,25 +76,30 @@ describe('SQLite store files', () => {
     reader.close();
   });
 
-  it('saves the graph and empties the log once a write takes the log past its limit', async () => {
+  it('saves the graph once a write takes the log past its limit, keeping the log since the save before', async () => {
     const dir = tempDir();
     const store = open(dir);
     store.writeArticles([await articleWrite('a', ['First article.'])]);
     store.close();
-    const stale = readFileSync(join(dir, 'vectors-1.hnsw'));
+    const first = readFileSync(join(dir, 'vectors-1.hnsw'));
     const second = open(dir);
     second.writeArticles([await articleWrite('b', many('Second'))]);
     second.close();
     expect(graphFiles(dir)).toEqual(['vectors-2.hnsw']);
-    expect(logRows(dir)).toBe(0);
+    expect(logRows(dir)).toBe(300); // a reader still at the first graph can replay them
+    const third = open(dir);
+    third.writeArticles([await articleWrite('c', many('Third'))]);
+    third.close();
+    expect(graphFiles(dir)).toEqual(['vectors-3.hnsw']);
+    expect(logRows(dir)).toBe(300);
     // A graph file older than the log reaches back (a copy restored by hand) cannot be brought up
     // to date: the graph is rebuilt from the passages.
-    rmSync(join(dir, 'vectors-2.hnsw'));
-    writeFileSync(join(dir, 'vectors-1.hnsw'), stale);
+    rmSync(join(dir, 'vectors-3.hnsw'));
+    writeFileSync(join(dir, 'vectors-1.hnsw'), first);
     const notices: string[] = [];
     const reopened = open(dir, notices);
-    expect(reopened.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(301);
-    expect(notices).toEqual(['rebuilding the vector index from 301 stored passages']);
+    expect(reopened.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(601);
+    expect(notices).toEqual(['rebuilding the vector index from 601 stored passages']);
     reopened.close();
   });
 
@@ -199,6 +204,39 @@ describe('a writer stopped before saving its graph', () => {
     const reader = openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
     expect(reader.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(301);
     expect(notices).toEqual([]);
+    reader.close();
+    writer.close();
+  });
+});
+
+describe('a reader following a long write', () => {
+  const paragraphs = Array.from({ length: 300 }, (_, i) => `Paragraph ${i} of a long article, item${i}.`);
+
+  it('switches to the graph the writer saved at its end', async () => {
+    const dir = tempDir();
+    const first = open(dir);
+    first.writeArticles([await articleWrite('a', ['First article.'])]);
+    first.close();
+    const reader = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    expect(reader.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(1);
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('b', paragraphs)]);
+    writer.close();
+    expect(graphFiles(dir)).toEqual(['vectors-2.hnsw']);
+    expect(reader.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(301);
+    reader.close();
+  });
+
+  it('replays it whole when its writer stopped before saving', async () => {
+    const dir = tempDir();
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('a', ['First article.'])]);
+    writer.flush();
+    const reader = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    expect(reader.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(1);
+    writer.writeArticles([await articleWrite('b', paragraphs)]); // not saved: as if killed
+    expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
+    expect(reader.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(301);
     reader.close();
     writer.close();
   });
