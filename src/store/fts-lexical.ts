@@ -61,9 +61,9 @@ interface CachedPostings {
  * Lexical search with FTS5's BM25 (its formula, constants and statistics, so scores equal
  * FTS5's bm25() for the same words), computed in memory. FTS5 scoring a question of common words
  * walked and scored every matching row in SQL, most of a query's time (README, Performance). Here
- * each word's passages are asked of FTS5 once per index generation and kept as typed arrays: the
- * passages' lengths come from FTS5's docsize table, and the word's weighted frequency in each
- * passage from its one-word score. Words become terms through FTS5's own tokenizer (a scratch
+ * each word's passages are asked of FTS5 once and kept as typed arrays: the passages' lengths come
+ * from FTS5's docsize table, and the word's weighted frequency in each passage from its one-word
+ * score. A small write is taken in from the passage log; a large one starts everything afresh. Words become terms through FTS5's own tokenizer (a scratch
  * FTS5 table in the connection's temp schema), so stemming always agrees with the index.
  */
 export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions): FtsLexical {
@@ -192,8 +192,11 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
   const current = (): Snapshot => {
     const generation = options.generation();
     if (snapshot?.generation === generation) return snapshot;
-    const changes = snapshot ? options.changesSince(snapshot.generation) : null;
-    const updated = snapshot && changes && changes.length <= UPDATE_LIMIT ? update(snapshot, changes, generation) : null;
+    const previous = snapshot;
+    // Cleared first: an update that fails halfway must not leave a snapshot that looks current.
+    snapshot = null;
+    const changes = previous ? options.changesSince(previous.generation) : null;
+    const updated = previous && changes && changes.length <= UPDATE_LIMIT ? update(previous, changes, generation) : null;
     snapshot = updated ?? load(generation);
     return snapshot;
   };

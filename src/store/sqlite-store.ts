@@ -19,7 +19,7 @@ const DATABASE_FILE = 'newsq.sqlite';
 const REBUILD_DELETED_SHARE = 0.25;
 // Graph changes a reader replays from the log (passage-log.ts) rather than waiting for a saved file,
 // and that a writer leaves to the log rather than saving the whole graph. Each costs one HNSW
-// insert: up to ~3 ms at 100k passages, so a reader catches up in under a second.
+// insert, about half a millisecond at 100k passages (bench, section 4): a tenth of a second in all.
 const REPLAY_LIMIT = 256;
 
 export interface SqliteStoreOptions {
