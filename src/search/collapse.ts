@@ -17,13 +17,6 @@ export const DUPLICATE_SIMILARITY = 0.95;
 // Texts this similar by vector are compared as text too: the comparison is exact but costs more.
 const TEXT_CHECK_SIMILARITY = 0.85;
 
-function isCopy(group: { best: RankedPassage; key?: string }, passage: StoredPassage): boolean {
-  const similarity = dot(group.best.passage.vector, passage.vector);
-  if (similarity >= DUPLICATE_SIMILARITY) return true;
-  if (similarity < TEXT_CHECK_SIMILARITY) return false;
-  group.key ??= normalizeForComparison(group.best.passage.text);
-  return group.key === normalizeForComparison(passage.text);
-}
 
 /** Lower-cases and unifies quote marks and spacing, so trivially different copies compare equal. */
 export function normalizeForComparison(text: string): string {
@@ -41,9 +34,17 @@ export function collapseDuplicates(
   isMoreComplete: (a: StoredPassage, b: StoredPassage) => boolean,
   limit = Number.POSITIVE_INFINITY,
 ): CollapsedPassage[] {
-  const groups: { best: RankedPassage; members: StoredPassage[]; key?: string }[] = [];
+  // Each passage's text is normalized at most once, and only when a vector leaves it in doubt.
+  const keys = new Map<StoredPassage, string>();
+  const keyOf = (passage: StoredPassage) => keys.get(passage) ?? keys.set(passage, normalizeForComparison(passage.text)).get(passage)!;
+  const isCopy = (best: StoredPassage, passage: StoredPassage): boolean => {
+    const similarity = dot(best.vector, passage.vector);
+    if (similarity >= DUPLICATE_SIMILARITY) return true;
+    return similarity >= TEXT_CHECK_SIMILARITY && keyOf(best) === keyOf(passage);
+  };
+  const groups: { best: RankedPassage; members: StoredPassage[] }[] = [];
   for (const entry of ranked) {
-    const group = groups.find((g) => isCopy(g, entry.passage));
+    const group = groups.find((g) => isCopy(g.best.passage, entry.passage));
     if (group) group.members.push(entry.passage);
     else if (groups.length < limit) groups.push({ best: entry, members: [entry.passage] });
   }
