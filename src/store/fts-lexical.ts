@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { LruCache } from '../lru-cache.js';
-import { frequencyFromScore, idf, topBm25, type Bm25Collection, type Bm25Scratch, type TermPostings } from './bm25.js';
+import { frequencyFromScore, idf, topBm25, type TermPostings } from './bm25.js';
+import { appendPassages, cachedPostings, createSnapshot, extendPostings, ordinalOf, removePassages, type Snapshot } from './bm25-snapshot.js';
 import { WORD_TOKENIZER } from './sqlite-schema.js';
 import type { PassageChange } from './passage-log.js';
 import type { Hit } from './store.js';
@@ -30,31 +31,6 @@ export interface FtsLexicalOptions {
   generation: () => number;
   /** The passages added and removed after a generation, oldest first; null when not known. */
   changesSince: (generation: number) => PassageChange[] | null;
-}
-
-/**
- * What BM25 knows of one index generation. Arrays have room to grow: a small write appends its
- * passages and marks removed ones dead, rather than reading every passage's length again.
- */
-interface Snapshot {
-  generation: number;
-  /** Passage rowids, ascending, in the first `count` slots: a passage's ordinal is its place here. */
-  rowids: Int32Array;
-  count: number;
-  /** Ordinals of removed passages (still in `rowids`, so that ordinals stay put). */
-  dead: Uint8Array;
-  /** How many removals this snapshot has taken in: cached postings older than that are filtered. */
-  removals: number;
-  totalLength: number;
-  collection: Bm25Collection;
-  scratch: Bm25Scratch;
-  postings: LruCache<string, CachedPostings>;
-}
-
-/** A term's postings and the snapshot's `removals` when they were last free of dead passages. */
-interface CachedPostings {
-  postings: TermPostings;
-  removals: number;
 }
 
 /**
@@ -135,23 +111,7 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
   };
 
   let snapshot: Snapshot | null = null;
-  const load = (generation: number): Snapshot => {
-    const rows = statements.sizes.all() as [number, Buffer][];
-    const capacity = rows.length + 1024;
-    const state: Snapshot = {
-      generation,
-      rowids: new Int32Array(capacity),
-      count: 0,
-      dead: new Uint8Array(capacity),
-      removals: 0,
-      totalLength: 0,
-      collection: { lengths: new Float64Array(capacity), averageLength: 1, rows: 0 },
-      scratch: { scores: new Float64Array(capacity), marks: new Uint8Array(capacity) },
-      postings: new LruCache(POSTINGS_LIMIT, (cached: CachedPostings) => cached.postings.docs.length),
-    };
-    append(state, rows);
-    return state;
-  };
+  const load = (generation: number): Snapshot => createSnapshot(generation, statements.sizes.all() as [number, Buffer][], POSTINGS_LIMIT);
   /**
    * Takes a few writes into the snapshot: new passages appended (rowids only grow) and added to
    * the cached postings of their terms, removed ones marked dead. Null when the changes do not
@@ -162,30 +122,11 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
     const added = changes.filter((change) => change.added && !removed.has(change.id)).map((change) => change.id);
     const rows = statements.sizesOf.all(JSON.stringify(added)) as [number, Buffer][];
     if (rows.length !== added.length || (rows.length > 0 && state.count > 0 && rows[0][0] <= state.rowids[state.count - 1])) return null;
-    for (const id of removed) {
-      const ordinal = ordinalOf(state.rowids, state.count, id);
-      if (ordinal < 0 || state.dead[ordinal]) continue;
-      state.dead[ordinal] = 1;
-      state.collection.rows--;
-      state.totalLength -= state.collection.lengths[ordinal];
-    }
-    if (removed.size > 0) state.removals++;
+    removePassages(state, removed);
     const first = state.count;
-    append(state, rows);
+    appendPassages(state, rows);
     const texts = statements.columnsOf.all(JSON.stringify(added)) as (string | null)[][];
-    for (const [term, found] of frequenciesIn(texts)) {
-      const cached = state.postings.get(term);
-      if (!cached) continue;
-      const { docs, frequencies } = cached.postings;
-      const postings = { docs: new Int32Array(docs.length + found.length), frequencies: new Float32Array(docs.length + found.length) };
-      postings.docs.set(docs);
-      postings.frequencies.set(frequencies);
-      found.forEach(([passage, frequency], i) => {
-        postings.docs[docs.length + i] = first + passage;
-        postings.frequencies[docs.length + i] = frequency;
-      });
-      state.postings.set(term, { postings, removals: cached.removals });
-    }
+    for (const [term, found] of frequenciesIn(texts)) extendPostings(state, term, found.map(([passage, frequency]) => [first + passage, frequency]));
     state.generation = generation;
     return state;
   };
@@ -204,12 +145,8 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
   // FTS5 finds a word's passages and scores them several times faster than fts5vocab lists the
   // word's occurrences; a passage's frequency of the word follows from its score.
   const postingsOf = (state: Snapshot, form: string, word: string): TermPostings => {
-    const cached = state.postings.get(form);
-    if (cached && cached.removals < state.removals) {
-      cached.postings = withoutDead(cached.postings, state.dead);
-      cached.removals = state.removals;
-    }
-    if (cached) return cached.postings;
+    const cached = cachedPostings(state, form);
+    if (cached) return cached;
     // Quoted, the word is a plain string to FTS5 (queryTerms gives only letters and digits).
     const rows = statements.matches.all(`"${word}"`) as [number, number][];
     const { lengths, averageLength, rows: live } = state.collection;
@@ -237,80 +174,4 @@ export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions
     return topBm25(terms, state.collection, k, state.scratch, accept).map(({ ordinal, score }) => ({ id: state.rowids[ordinal], score }));
   });
   return { search, prepare: db.transaction(() => void current()) };
-}
-
-/** Appends passages (rowid and FTS5 docsize record, ascending, after every rowid it holds) to a snapshot. */
-function append(state: Snapshot, rows: [number, Buffer][]): void {
-  if (state.count + rows.length > state.rowids.length) grow(state, Math.ceil((state.count + rows.length) * 1.5));
-  const { collection } = state;
-  for (const [id, sizes] of rows) {
-    const length = sumOfVarints(sizes);
-    state.rowids[state.count] = id;
-    collection.lengths[state.count] = length;
-    state.count++;
-    collection.rows++;
-    state.totalLength += length;
-  }
-  collection.averageLength = collection.rows > 0 ? state.totalLength / collection.rows : 1;
-}
-
-function grow(state: Snapshot, capacity: number): void {
-  const larger = <T extends Int32Array | Float64Array | Uint8Array>(array: T, make: (n: number) => T): T => {
-    const next = make(capacity);
-    next.set(array);
-    return next;
-  };
-  state.rowids = larger(state.rowids, (n) => new Int32Array(n));
-  state.dead = larger(state.dead, (n) => new Uint8Array(n));
-  state.collection.lengths = larger(state.collection.lengths, (n) => new Float64Array(n));
-  // All zero between searches.
-  state.scratch = { scores: new Float64Array(capacity), marks: new Uint8Array(capacity) };
-}
-
-/** Postings without the passages removed since they were read. */
-function withoutDead(postings: TermPostings, dead: Uint8Array): TermPostings {
-  const keep = postings.docs.reduce((n, doc) => n + (dead[doc] ? 0 : 1), 0);
-  if (keep === postings.docs.length) return postings;
-  const docs = new Int32Array(keep);
-  const frequencies = new Float32Array(keep);
-  let next = 0;
-  postings.docs.forEach((doc, i) => {
-    if (dead[doc]) return;
-    docs[next] = doc;
-    frequencies[next++] = postings.frequencies[i];
-  });
-  return { docs, frequencies };
-}
-
-/** The position of a rowid among the first `count` of an ascending list, or -1. */
-function ordinalOf(rowids: Int32Array, count: number, rowid: number): number {
-  let low = 0;
-  let high = count - 1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    if (rowids[middle] < rowid) low = middle + 1;
-    else if (rowids[middle] > rowid) high = middle - 1;
-    else return middle;
-  }
-  return -1;
-}
-
-/** The sum of the SQLite varints in a blob: FTS5's docsize record, one token count per column. */
-function sumOfVarints(blob: Buffer): number {
-  let sum = 0;
-  let i = 0;
-  while (i < blob.length) {
-    let value = 0;
-    for (let n = 0; i < blob.length; n++) {
-      const byte = blob[i++];
-      if (n === 8) {
-        value = value * 256 + byte;
-        break;
-      }
-      value = value * 128 + (byte & 0x7f);
-      if ((byte & 0x80) === 0) break;
-    }
-    sum += value;
-  }
-  return sum;
 }

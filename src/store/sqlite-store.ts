@@ -10,17 +10,12 @@ import { createReadCache, readThrough } from './read-cache.js';
 import { queryTerms } from './lexical-query.js';
 import { packInt8, unpackInt8 } from './vector-codec.js';
 import type { ArticleSummary, ArticleWrite, PassageFilter, PassageSentences, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
-import { acquireWriteLock, isWriteLocked, type WriteLock } from './write-lock.js';
-import { latestGraphGeneration, loadGraphFile, saveGraphFile } from './graph-file.js';
-import { openPassageLog, type PassageChange } from './passage-log.js';
-import { VectorIndex, type HnswSettings, type VectorHit } from './vector-index.js';
+import { acquireWriteLock, type WriteLock } from './write-lock.js';
+import { openGraphSync } from './graph-sync.js';
+import { openPassageLog } from './passage-log.js';
+import type { HnswSettings, VectorHit } from './vector-index.js';
 
 const DATABASE_FILE = 'newsq.sqlite';
-const REBUILD_DELETED_SHARE = 0.25;
-// Graph changes a reader replays from the log (passage-log.ts) rather than waiting for a saved file,
-// and that a writer leaves to the log rather than saving the whole graph. Each costs one HNSW
-// insert, about half a millisecond at 100k passages (bench, section 4): a tenth of a second in all.
-const REPLAY_LIMIT = 256;
 
 export interface SqliteStoreOptions {
   dir: string;
@@ -59,9 +54,8 @@ type ArticleRow = ArticleSummary;
 
 /**
  * The default store: SQLite (WAL) holds articles, passages and vectors and is the source of
- * truth; the HNSW graph is derived from it: saved now and then, brought up to date by replaying
- * the changes logged since (passage-log.ts), and rebuilt from the stored vectors whenever its file is
- * missing, unreadable or older than the log.
+ * truth; the HNSW graph is derived from it (graph-sync.ts), and every write logs the passages it
+ * added and removed (passage-log.ts), which readers follow.
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store | null {
   const lock = options.writable ? acquireWriteLock(options.dir, options.onNotice) : null;
@@ -126,122 +120,31 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
 
   const log = openPassageLog(db);
 
-  const rebuildGraph = (): VectorIndex => {
-    const graph = VectorIndex.create(dimensions, options.hnsw, countPassages() + 1024);
-    for (const row of statements.allVectors.iterate()) graph.add(row.id, toVector(row.vector));
-    return graph;
-  };
-  /** Replays logged changes on a graph, reading the added passages' vectors. */
-  const replay = (target: VectorIndex, changes: PassageChange[]): void => {
-    const addedIds = changes.filter((change) => change.added).map((change) => change.id);
-    const vectors = new Map(addedIds.length > 0 ? statements.vectorsOf.all(JSON.stringify(addedIds)).map((row) => [row.id, toVector(row.vector)]) : []);
-    // A passage added and removed again since is in neither the table nor the graph.
-    const gone = new Set<number>();
-    for (const { id, added } of changes) {
-      const vector = vectors.get(id);
-      if (added && vector) target.add(id, vector);
-      else if (added) gone.add(id);
-      else if (!gone.has(id)) target.remove(id);
-    }
-  };
-
-  // The graph is loaded on first use, so that inspecting an index stays cheap. `loadedGeneration`
-  // is the database generation it mirrors; `dirty`, that its saved file lacks some of it.
-  let loaded: VectorIndex | null = null;
-  let dirty = false;
-  let loadedGeneration = -1;
-
-  /**
-   * Loads the newest saved graph and replays the changes logged since, when there are at most
-   * `maxReplay` (more, and it stays at its file's generation). False when no file can be used:
-   * none, unreadable, or older than what the log still holds.
-   */
-  const openGraphFile = (maxReplay: number): boolean => {
-    const latest = latestGraphGeneration(dir);
-    if (latest === null) return false;
-    // One read transaction: the generation, the passage count and the log agree.
-    return db.transaction(() => {
-      const changes = log.since(latest);
-      if (!changes) return false;
-      const net = changes.reduce((sum, change) => sum + (change.added ? 1 : -1), 0);
-      const file = loadGraphFile(dir, latest, dimensions, options.hnsw, countPassages() - net);
-      if (!file) return false;
-      loaded = file;
-      loadedGeneration = latest;
-      if (changes.length <= maxReplay) {
-        replay(file, changes);
-        loadedGeneration = generation();
-        dirty = changes.length > 0;
-      }
-      return true;
-    })();
-  };
-  // A reader replays a bounded number of changes while a writer is at work: the writer saves its
-  // graph now and then, and the reader follows from the newest file rather than redoing the
-  // writer's inserts. With no writer (one stopped before saving), nobody else will.
-  const writerAtWork = (): boolean => !options.writable && isWriteLocked(dir);
-  const replayLimit = (): number => (writerAtWork() ? REPLAY_LIMIT : Infinity);
-  const graph = (): VectorIndex => {
-    if (loaded) return loaded;
-    if (!openGraphFile(replayLimit())) {
-      db.transaction(() => {
-        if (countPassages() > 0) options.onNotice?.(`rebuilding the vector index from ${countPassages()} stored passages`);
-        loaded = rebuildGraph();
-        loadedGeneration = generation();
-        dirty = true;
-      })();
-    }
-    return loaded!;
-  };
-  const flush = (): void => {
-    if (!dirty || !options.writable || !loaded) return;
-    saveGraphFile(dir, loadedGeneration, loaded);
-    log.saved(loadedGeneration);
-    dirty = false;
-  };
-
-  // A reader (serve) follows writers' commits by replaying their logged changes on its graph. When
-  // a writer at work is far ahead (a whole index run), the reader waits for its next saved file,
-  // keeping the graph it has meanwhile: it only lacks the newest passages (lexical search already
-  // finds them) or still holds removed ones (hydration drops them).
-  const followWriter = (): void => {
-    if (!loaded) return;
-    // Few changes are replayed; many, only when no newer file holds them and no writer will save one.
-    const replayed = (allowMany: () => boolean) =>
-      db.transaction(() => {
-        const now = generation();
-        if (now === loadedGeneration) return true;
-        const pending = log.countSince(loadedGeneration);
-        if (pending === null || (pending > REPLAY_LIMIT && !allowMany())) return false;
-        replay(loaded!, log.since(loadedGeneration)!);
-        loadedGeneration = now;
-        return true;
-      })();
-    if (replayed(() => false)) return;
-    const latest = latestGraphGeneration(dir);
-    if (latest !== null && latest > loadedGeneration) openGraphFile(replayLimit());
-    else replayed(() => !writerAtWork());
-  };
+  const readVectors = (ids: number[]): [number, Float32Array][] => statements.vectorsOf.all(JSON.stringify(ids)).map((row) => [row.id, toVector(row.vector)]);
+  const graph = openGraphSync({
+    db,
+    dir,
+    dimensions,
+    hnsw: options.hnsw,
+    writable: options.writable,
+    log,
+    generation,
+    countPassages,
+    vectorsOf: readVectors,
+    allVectors: function* () {
+      for (const row of statements.allVectors.iterate()) yield [row.id, toVector(row.vector)];
+    },
+    onNotice: options.onNotice,
+  });
 
   const removeWithin = (id: string, removed: number[]): void => {
     for (const row of statements.passageIdsOf.all(id)) removed.push(row.id);
     statements.deleteArticle.run(id);
   };
 
-  /** Whether the newest graph file and the log since it hold the graph, without loading it. */
-  const logged = (): number | null => {
-    const latest = latestGraphGeneration(dir);
-    return latest === null ? null : log.countSince(latest);
-  };
-
-  /**
-   * Commits a change and logs what it did to the graph. A writer that holds the graph applies the
-   * change to it too (flush saves it); one that does not leaves it to the log until the log
-   * grows past REPLAY_LIMIT, then loads the graph (replaying everything) for flush to save.
-   */
+  /** Commits a change, logging what it did to the graph, and brings the graph along (graph-sync.ts). */
   const commit = (change: (removed: number[], added: { id: number; vector: Float32Array }[]) => void): void => {
-    // Without a usable graph file there is nothing for the log to follow: load or rebuild first.
-    if (!loaded && logged() === null) graph();
+    graph.beforeWrite();
     const removed: number[] = [];
     const added: { id: number; vector: Float32Array }[] = [];
     let committed = 0;
@@ -255,15 +158,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
         added.map(({ id }) => id),
       );
     })();
-    if (!loaded) {
-      if (logged()! > REPLAY_LIMIT) graph();
-      return;
-    }
-    for (const id of removed) loaded.remove(id);
-    for (const { id, vector } of added) loaded.add(id, vector);
-    loadedGeneration = committed;
-    if (loaded.deletedShare > REBUILD_DELETED_SHARE) loaded = rebuildGraph();
-    dirty = true;
+    graph.afterWrite(committed, removed, added);
   };
 
   const readCache = createReadCache(generation, (since) => log.since(since));
@@ -324,12 +219,12 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
       return { ...summaryOf(row), hash: row.hash, paragraphs: JSON.parse(row.paragraphs) as string[] };
     },
     nearest(vector, k, filter) {
-      if (!options.writable) followWriter();
+      if (!options.writable) graph.follow();
       const allowed = allowedIds(filter);
-      if (!allowed) return graph().search(vector, k);
+      if (!allowed) return graph.get().search(vector, k);
       // A narrow filter leaves few passages: scoring them all is exact and cheaper than the graph.
       if (allowed.size <= EXACT_SEARCH_LIMIT) return exactNearest(vector, [...allowed], k);
-      return graph().search(vector, k, { filter: (id) => allowed.has(id) });
+      return graph.get().search(vector, k, { filter: (id) => allowed.has(id) });
     },
     lexical(question, k, filter) {
       return words.search(queryTerms(question), k, allowedIds(filter));
@@ -344,7 +239,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
       );
     },
     vectors(ids: number[]) {
-      return readThrough(readCache().vectors, ids, (missing) => statements.vectorsOf.all(JSON.stringify(missing)).map((row) => [row.id, toVector(row.vector)]));
+      return readThrough(readCache().vectors, ids, readVectors);
     },
     passages(ids: number[]): StoredPassage[] {
       const found = readThrough(readCache().passages, ids, (missing) =>
@@ -360,13 +255,13 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
       return { articles: statements.countArticles.get()!.n, passages: countPassages(), bytes };
     },
     prepare() {
-      graph();
+      graph.get();
       words.prepare();
     },
-    flush,
+    flush: graph.flush,
     close() {
       try {
-        flush();
+        graph.flush();
         db.close();
       } finally {
         lock?.release();
