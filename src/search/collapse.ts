@@ -17,7 +17,6 @@ export const DUPLICATE_SIMILARITY = 0.95;
 // Texts this similar by vector are compared as text too: the comparison is exact but costs more.
 const TEXT_CHECK_SIMILARITY = 0.85;
 
-
 /** Lower-cases and unifies quote marks and spacing, so trivially different copies compare equal. */
 export function normalizeForComparison(text: string): string {
   return text.toLowerCase().replace(/[“”„‟"]/g, '"').replace(/[‘’‚‛']/g, "'").replace(/\s+/g, ' ').trim();

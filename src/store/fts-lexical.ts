@@ -39,8 +39,9 @@ export interface FtsLexicalOptions {
  * walked and scored every matching row in SQL, most of a query's time (README, Performance). Here
  * each word's passages are asked of FTS5 once and kept as typed arrays: the passages' lengths come
  * from FTS5's docsize table, and the word's weighted frequency in each passage from its one-word
- * score. A small write is taken in from the passage log; a large one starts everything afresh. Words become terms through FTS5's own tokenizer (a scratch
- * FTS5 table in the connection's temp schema), so stemming always agrees with the index.
+ * score. A small write is taken in from the passage log; a large one starts everything afresh.
+ * Words become terms through FTS5's own tokenizer (a scratch FTS5 table in the connection's temp
+ * schema), so stemming always agrees with the index.
  */
 export function openFtsLexical(db: Database.Database, options: FtsLexicalOptions): FtsLexical {
   const { table } = options;

@@ -8,11 +8,12 @@ export interface PassageChange {
 
 /**
  * The passages each write added and removed, in the database, written in the same transactions
- * as the passages themselves, back to the generation of the HNSW graph saved before the newest. Saving the
- * whole graph after every write costs time in proportion to the index (a second or more at 100k
- * passages), and a reader would then load the whole file again: with the log, a small write only
- * records its changes, and a graph loaded from an older file, or held in memory, catches up by
- * replaying them. Readers bring their BM25 statistics and read cache up to date from it too.
+ * as the passages themselves, back to the generation of the HNSW graph saved before the newest.
+ * Saving the whole graph after every write costs time in proportion to the index (a second or
+ * more at 100k passages), and a reader would then load the whole file again: with the log, a
+ * small write only records its changes, and a graph loaded from an older file, or held in memory,
+ * catches up by replaying them. Readers bring their BM25 statistics and read cache up to date
+ * from it too.
  */
 export interface PassageLog {
   /** Records a write's changes under the generation it commits (inside its transaction). */
