@@ -103,6 +103,27 @@ describe('SQLite store files', () => {
     reopened.close();
   });
 
+  it('opens an index made before the passage log, and logs and replays its writes from then on', async () => {
+    const dir = tempDir();
+    const store = open(dir);
+    store.writeArticles([await articleWrite('a', ['Cairo talks resumed on Thursday.'])]);
+    store.close();
+    // As an earlier version left it: no log table, no log keys, generation 1 with its graph file.
+    const db = new Database(join(dir, 'newsq.sqlite'));
+    db.exec("DROP TABLE passage_log; DELETE FROM meta WHERE key LIKE 'passage_log_%'");
+    db.close();
+    const notices: string[] = [];
+    const reader = openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
+    expect(reader.nearest(new Float32Array(32).fill(0.1), 10)).toHaveLength(1);
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('b', ['Sinai border crossing reopened.'])]);
+    writer.close();
+    expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']); // logged, not saved
+    expect(reader.nearest(new Float32Array(32).fill(0.1), 10)).toHaveLength(2);
+    expect(notices).toEqual([]);
+    reader.close();
+  });
+
   it('refuses an index built with another model, naming the difference and the fix', async () => {
     const dir = tempDir();
     open(dir).close();
