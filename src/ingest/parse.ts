@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { z } from 'zod';
 import type { ArticleInput } from './article.js';
 import { htmlToDocument } from './html.js';
@@ -12,6 +13,8 @@ export interface ParsedFile {
   articles: ArticleInput[];
   skipped: Skipped[];
 }
+
+const { MAX_STRING_LENGTH } = constants;
 
 /** File extensions newsq reads, by format. */
 export const ARTICLE_EXTENSIONS = ['.txt', '.md', '.markdown', '.html', '.htm', '.json', '.jsonl', '.ndjson'];
@@ -46,15 +49,18 @@ export const articleObjectSchema = z
  * article id when the content gives none. Never throws: what cannot be read is returned as skipped.
  */
 export function parseFile(path: string, bytes: Uint8Array): ParsedFile {
+  const extension = path.slice(path.lastIndexOf('.')).toLowerCase();
+  // Lines are decoded one at a time: an export may be longer than the longest string JavaScript
+  // can hold, and one bad line costs only itself.
+  if (extension === '.jsonl' || extension === '.ndjson') {
+    const unreadable = checkBytes(bytes);
+    return unreadable ? { articles: [], skipped: [{ path, reason: unreadable }] } : parseJsonLines(path, bytes);
+  }
   const decoded = decode(bytes);
   if (typeof decoded !== 'string') return { articles: [], skipped: [{ path, reason: decoded.reason }] };
-  const extension = path.slice(path.lastIndexOf('.')).toLowerCase();
   switch (extension) {
     case '.json':
       return parseJson(path, decoded);
-    case '.jsonl':
-    case '.ndjson':
-      return parseJsonLines(path, decoded);
     case '.html':
     case '.htm': {
       const page = htmlToDocument(decoded);
@@ -65,13 +71,21 @@ export function parseFile(path: string, bytes: Uint8Array): ParsedFile {
   }
 }
 
+/** Why a file's bytes cannot be text at all, or null. */
+function checkBytes(bytes: Uint8Array): string | null {
+  if (bytes.byteLength === 0) return 'empty file';
+  if (bytes.subarray(0, 8192).includes(0)) return 'binary file (contains NUL bytes)';
+  return null;
+}
+
 function decode(bytes: Uint8Array): string | { reason: string } {
-  if (bytes.byteLength === 0) return { reason: 'empty file' };
-  if (bytes.subarray(0, 8192).includes(0)) return { reason: 'binary file (contains NUL bytes)' };
+  const unreadable = checkBytes(bytes);
+  if (unreadable) return { reason: unreadable };
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\ufeff/, '');
     return text.trim() ? text : { reason: 'empty file (only white space)' };
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG') return { reason: `too long to read as one text (JavaScript strings hold ${Math.floor(MAX_STRING_LENGTH / 1048576)}M characters); export it as JSON Lines, one article a line` };
     return { reason: 'not valid UTF-8 text' };
   }
 }
@@ -129,17 +143,29 @@ function parseJson(path: string, text: string): ParsedFile {
   return result;
 }
 
-function parseJsonLines(path: string, text: string): ParsedFile {
+function parseJsonLines(path: string, bytes: Uint8Array): ParsedFile {
   const result: ParsedFile = { articles: [], skipped: [] };
-  text.split('\n').forEach((line, index) => {
-    if (!line.trim()) return;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  for (let index = 0; start < bytes.length; index++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline < 0 ? bytes.length : newline;
     const where = `${path}:${index + 1}`;
+    let line: string | null = null;
+    try {
+      line = decoder.decode(bytes.subarray(start, end));
+    } catch {
+      result.skipped.push({ path: where, reason: 'not valid UTF-8 text' });
+    }
+    start = end + 1;
+    if (line === null || !line.trim()) continue;
     try {
       collect(result, where, `${path}#${index + 1}`, path, JSON.parse(line));
     } catch (error) {
       result.skipped.push({ path: where, reason: `invalid JSON: ${(error as Error).message}` });
     }
-  });
+  }
+  if (result.articles.length === 0 && result.skipped.length === 0) result.skipped.push({ path, reason: 'empty file (only white space)' });
   return result;
 }
 

@@ -48,6 +48,22 @@ describe('parseFile', () => {
     expect(skipped[0].reason).toMatch(/^invalid JSON/);
   });
 
+  it('reads JSON Lines a line at a time: a line of bad bytes is skipped alone, a byte order mark ignored', () => {
+    const lines = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      bytes('{"id":"a","text":"One."}\r\n'),
+      Buffer.from([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d, 0x0a]), // {"text":"\xe9"} in Latin-1
+      bytes('{"id":"c","text":"Three, café."}'),
+    ]);
+    const { articles, skipped } = parseFile('feed.ndjson', lines);
+    expect(articles.map((a) => [a.id, a.text])).toEqual([
+      ['a', 'One.'],
+      ['c', 'Three, café.'],
+    ]);
+    expect(skipped).toEqual([{ path: 'feed.ndjson:2', reason: 'not valid UTF-8 text' }]);
+    expect(parseFile('blank.jsonl', bytes('\n  \n')).skipped).toEqual([{ path: 'blank.jsonl', reason: 'empty file (only white space)' }]);
+  });
+
   it.each([
     ['empty.txt', Buffer.alloc(0), 'empty file'],
     ['blank.txt', bytes(' \n\t\n'), 'empty file (only white space)'],
