@@ -52,6 +52,19 @@ export function openGraphSync(source: GraphSource): GraphSync {
     for (const [id, vector] of source.allVectors()) graph.add(id, vector);
     return graph;
   };
+  /**
+   * Replays logged changes on a graph; false when they do not fit it (a removed passage it does
+   * not hold): a file or log that disagrees with the database is not trusted, the graph is rebuilt.
+   */
+  const replayed = (target: VectorIndex, changes: PassageChange[]): boolean => {
+    try {
+      replay(target, changes);
+      return true;
+    } catch (error) {
+      source.onNotice?.(`the vector index disagrees with the passage log (${(error as Error).message})`);
+      return false;
+    }
+  };
   /** Replays logged changes on a graph, reading the added passages' vectors. */
   const replay = (target: VectorIndex, changes: PassageChange[]): void => {
     const addedIds = changes.filter((change) => change.added).map((change) => change.id);
@@ -87,13 +100,14 @@ export function openGraphSync(source: GraphSource): GraphSync {
       const net = changes.reduce((sum, change) => sum + (change.added ? 1 : -1), 0);
       const file = loadGraphFile(dir, latest, source.dimensions, source.hnsw, source.countPassages() - net);
       if (!file) return false;
-      loaded = file;
-      loadedGeneration = latest;
+      let generation = latest;
       if (changes.length <= maxReplay) {
-        replay(file, changes);
-        loadedGeneration = source.generation();
+        if (!replayed(file, changes)) return false;
+        generation = source.generation();
         dirty = changes.length > 0;
       }
+      loaded = file;
+      loadedGeneration = generation;
       return true;
     })();
   };
@@ -130,20 +144,24 @@ export function openGraphSync(source: GraphSource): GraphSync {
     follow() {
       if (!loaded) return;
       // Few changes are replayed; many, only when no newer file holds them and no writer will save one.
-      const replayed = (allowMany: () => boolean) =>
+      const caughtUp = (allowMany: () => boolean) =>
         db.transaction(() => {
           const now = source.generation();
           if (now === loadedGeneration) return true;
           const pending = log.countSince(loadedGeneration);
           if (pending === null || (pending > REPLAY_LIMIT && !allowMany())) return false;
-          replay(loaded!, log.since(loadedGeneration)!);
+          if (!replayed(loaded!, log.since(loadedGeneration)!)) {
+            // Half replayed: dropped, and loaded again (or rebuilt) by the next get().
+            loaded = null;
+            return true;
+          }
           loadedGeneration = now;
           return true;
         })();
-      if (replayed(() => false)) return;
+      if (caughtUp(() => false)) return;
       const latest = latestGraphGeneration(dir);
       if (latest !== null && latest > loadedGeneration) openFile(replayLimit());
-      else replayed(() => !writerAtWork());
+      else caughtUp(() => !writerAtWork());
     },
     beforeWrite() {
       if (!loaded && unsaved() === null) get();

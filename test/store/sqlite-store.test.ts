@@ -263,6 +263,29 @@ describe('a reader following a long write', () => {
   });
 });
 
+describe('a passage log that disagrees with the graph', () => {
+  it('is not trusted: the graph is rebuilt from the passages, with a notice', async () => {
+    const dir = tempDir();
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('a', ['Cairo talks resumed on Thursday.'])]);
+    writer.close();
+    const notices: string[] = [];
+    const reader = openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
+    expect(reader.nearest(new Float32Array(32).fill(0.1), 10)).toHaveLength(1);
+    // A commit whose log removes a passage the graph never held.
+    const db = new Database(join(dir, 'newsq.sqlite'));
+    db.exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; INSERT INTO passage_log (generation, passage_id, added) SELECT CAST(value AS INTEGER), 9999, 0 FROM meta WHERE key = 'generation'");
+    db.close();
+    expect(reader.nearest(new Float32Array(32).fill(0.1), 10)).toHaveLength(1);
+    expect(notices).toEqual([
+      expect.stringMatching(/^the vector index disagrees with the passage log/),
+      expect.stringMatching(/^the vector index disagrees with the passage log/),
+      'rebuilding the vector index from 1 stored passages',
+    ]);
+    reader.close();
+  });
+});
+
 describe('a reader opened while a writer is at work', () => {
   it('starts from the last saved graph instead of rebuilding, and follows the writer', async () => {
     const dir = tempDir();
