@@ -14,6 +14,11 @@ const hnsw = { m: 16, efConstruction: 100, efSearch: 50 };
 const open = (dir: string, notices: string[] = []) => openSqliteStore({ dir, identity, hnsw, writable: true, onNotice: (m) => notices.push(m) })!;
 
 const graphFiles = (dir: string) => readdirSync(dir).filter((file) => file.startsWith('vectors-'));
+const openReader = (dir: string, notices: string[] = []) => openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
+// A query vector near every passage of the fake embedder: asks the graph for all it holds.
+const anyVector = new Float32Array(32).fill(0.1);
+// More passages than a reader replays or a writer leaves to the log (REPLAY_LIMIT).
+const longArticle = (prefix: string) => Array.from({ length: 300 }, (_, i) => `${prefix} paragraph number ${i} about item${i}.`);
 
 storeContract('SQLite + HNSW', open);
 
@@ -46,8 +51,6 @@ describe('SQLite store files', () => {
     expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
   });
 
-  // More passages than a reader replays or a writer leaves to the log (REPLAY_LIMIT).
-  const many = (prefix: string) => Array.from({ length: 300 }, (_, i) => `${prefix} paragraph number ${i} about item${i}.`);
   const logRows = (dir: string) => {
     const db = new Database(join(dir, 'newsq.sqlite'), { readonly: true });
     const rows = (db.prepare('SELECT COUNT(*) AS n FROM passage_log').get() as { n: number }).n;
@@ -69,8 +72,8 @@ describe('SQLite store files', () => {
     expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
     expect(logRows(dir)).toBe(5); // these four, and the first write's, which the log keeps until a later save
     const notices: string[] = [];
-    const reader = openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
-    const hits = reader.nearest(new Float32Array(32).fill(0.1), 10);
+    const reader = openReader(dir, notices);
+    const hits = reader.nearest(anyVector, 10);
     expect(reader.passages(hits.map((hit) => hit.id)).map((passage) => passage.text)).toEqual(['Sinai border crossing reopened.']);
     expect(notices).toEqual([]); // replayed, not rebuilt
     reader.close();
@@ -83,12 +86,12 @@ describe('SQLite store files', () => {
     store.close();
     const first = readFileSync(join(dir, 'vectors-1.hnsw'));
     const second = open(dir);
-    second.writeArticles([await articleWrite('b', many('Second'))]);
+    second.writeArticles([await articleWrite('b', longArticle('Second'))]);
     second.close();
     expect(graphFiles(dir)).toEqual(['vectors-2.hnsw']);
     expect(logRows(dir)).toBe(300); // a reader still at the first graph can replay them
     const third = open(dir);
-    third.writeArticles([await articleWrite('c', many('Third'))]);
+    third.writeArticles([await articleWrite('c', longArticle('Third'))]);
     third.close();
     expect(graphFiles(dir)).toEqual(['vectors-3.hnsw']);
     expect(logRows(dir)).toBe(300);
@@ -98,7 +101,7 @@ describe('SQLite store files', () => {
     writeFileSync(join(dir, 'vectors-1.hnsw'), first);
     const notices: string[] = [];
     const reopened = open(dir, notices);
-    expect(reopened.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(601);
+    expect(reopened.nearest(anyVector, 1000)).toHaveLength(601);
     expect(notices).toEqual(['rebuilding the vector index from 601 stored passages']);
     reopened.close();
   });
@@ -113,13 +116,13 @@ describe('SQLite store files', () => {
     db.exec("DROP TABLE passage_log; DELETE FROM meta WHERE key LIKE 'passage_log_%'");
     db.close();
     const notices: string[] = [];
-    const reader = openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
-    expect(reader.nearest(new Float32Array(32).fill(0.1), 10)).toHaveLength(1);
+    const reader = openReader(dir, notices);
+    expect(reader.nearest(anyVector, 10)).toHaveLength(1);
     const writer = open(dir);
     writer.writeArticles([await articleWrite('b', ['Sinai border crossing reopened.'])]);
     writer.close();
     expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']); // logged, not saved
-    expect(reader.nearest(new Float32Array(32).fill(0.1), 10)).toHaveLength(2);
+    expect(reader.nearest(anyVector, 10)).toHaveLength(2);
     expect(notices).toEqual([]);
     reader.close();
   });
@@ -171,7 +174,7 @@ describe('one writer at a time, readers following', () => {
     const writer = open(dir);
     writer.writeArticles([await articleWrite('a', ['First article about Cairo talks.'])]);
     writer.flush();
-    const reader = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    const reader = openReader(dir);
     const fake = createFakeEmbedder(32);
     const find = async (text: string) => reader.passages(reader.nearest((await fake.embed([text]))[0], 1).map((h) => h.id))[0]?.text;
     expect(await find('Cairo talks')).toBe('First article about Cairo talks.');
@@ -191,7 +194,7 @@ describe('a reader following small writes', () => {
     const writer = open(dir);
     writer.writeArticles([await articleWrite('a', ['Cairo talks resumed on Thursday.']), await articleWrite('b', ['Sinai border crossing reopened.'])]);
     writer.flush();
-    const reader = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    const reader = openReader(dir);
     const nearestTexts = async (text: string) => reader.passages(reader.nearest((await fake.embed([text]))[0], 10).map((h) => h.id)).map((p) => p.text);
     expect(await nearestTexts('Sinai crossing')).toHaveLength(2);
     const [removedId] = reader.lexical('Sinai', 1).map((hit) => hit.id);
@@ -212,40 +215,37 @@ describe('a reader following small writes', () => {
   });
 });
 
-describe('a writer stopped before saving its graph', () => {
-  it('leaves a log that a reader replays whole, since no writer will save the graph', async () => {
-    const dir = tempDir();
-    const writer = open(dir);
-    writer.writeArticles([await articleWrite('a', ['First article.'])]);
-    writer.flush();
-    const paragraphs = Array.from({ length: 300 }, (_, i) => `Paragraph ${i} of a long article, item${i}.`);
-    writer.writeArticles([await articleWrite('b', paragraphs)]); // more than a reader replays while a writer works
-    // Not closed: as if killed. The lock names this process, which a reader does not count as a writer at work.
-    const notices: string[] = [];
-    const reader = openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
-    expect(reader.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(301);
-    expect(notices).toEqual([]);
-    reader.close();
-    writer.close();
-  });
-});
-
 describe('a reader following a long write', () => {
-  const paragraphs = Array.from({ length: 300 }, (_, i) => `Paragraph ${i} of a long article, item${i}.`);
+  const paragraphs = longArticle('Long');
 
   it('switches to the graph the writer saved at its end', async () => {
     const dir = tempDir();
     const first = open(dir);
     first.writeArticles([await articleWrite('a', ['First article.'])]);
     first.close();
-    const reader = openSqliteStore({ dir, identity, hnsw, writable: false })!;
-    expect(reader.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(1);
+    const reader = openReader(dir);
+    expect(reader.nearest(anyVector, 1000)).toHaveLength(1);
     const writer = open(dir);
     writer.writeArticles([await articleWrite('b', paragraphs)]);
     writer.close();
     expect(graphFiles(dir)).toEqual(['vectors-2.hnsw']);
-    expect(reader.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(301);
+    expect(reader.nearest(anyVector, 1000)).toHaveLength(301);
     reader.close();
+  });
+
+  it('opened after its writer stopped before saving, replays the log whole: no writer will save the graph', async () => {
+    const dir = tempDir();
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('a', ['First article.'])]);
+    writer.flush();
+    writer.writeArticles([await articleWrite('b', paragraphs)]);
+    // Not closed: as if killed. The lock names this process, which a reader does not count as a writer at work.
+    const notices: string[] = [];
+    const reader = openReader(dir, notices);
+    expect(reader.nearest(anyVector, 1000)).toHaveLength(301);
+    expect(notices).toEqual([]);
+    reader.close();
+    writer.close();
   });
 
   it('replays it whole when its writer stopped before saving', async () => {
@@ -253,11 +253,11 @@ describe('a reader following a long write', () => {
     const writer = open(dir);
     writer.writeArticles([await articleWrite('a', ['First article.'])]);
     writer.flush();
-    const reader = openSqliteStore({ dir, identity, hnsw, writable: false })!;
-    expect(reader.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(1);
+    const reader = openReader(dir);
+    expect(reader.nearest(anyVector, 1000)).toHaveLength(1);
     writer.writeArticles([await articleWrite('b', paragraphs)]); // not saved: as if killed
     expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
-    expect(reader.nearest(new Float32Array(32).fill(0.1), 1000)).toHaveLength(301);
+    expect(reader.nearest(anyVector, 1000)).toHaveLength(301);
     reader.close();
     writer.close();
   });
@@ -270,13 +270,13 @@ describe('a passage log that disagrees with the graph', () => {
     writer.writeArticles([await articleWrite('a', ['Cairo talks resumed on Thursday.'])]);
     writer.close();
     const notices: string[] = [];
-    const reader = openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
-    expect(reader.nearest(new Float32Array(32).fill(0.1), 10)).toHaveLength(1);
+    const reader = openReader(dir, notices);
+    expect(reader.nearest(anyVector, 10)).toHaveLength(1);
     // A commit whose log removes a passage the graph never held.
     const db = new Database(join(dir, 'newsq.sqlite'));
     db.exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; INSERT INTO passage_log (generation, passage_id, added) SELECT CAST(value AS INTEGER), 9999, 0 FROM meta WHERE key = 'generation'");
     db.close();
-    expect(reader.nearest(new Float32Array(32).fill(0.1), 10)).toHaveLength(1);
+    expect(reader.nearest(anyVector, 10)).toHaveLength(1);
     expect(notices).toEqual([
       expect.stringMatching(/^the vector index disagrees with the passage log/),
       expect.stringMatching(/^the vector index disagrees with the passage log/),
@@ -299,7 +299,7 @@ describe('a reader opened while a writer is at work', () => {
     try {
       writeFileSync(join(dir, 'write.lock'), JSON.stringify({ pid: sleeper.pid, since: new Date().toISOString() }));
       const notices: string[] = [];
-      const reader = openSqliteStore({ dir, identity, hnsw, writable: false, onNotice: (m) => notices.push(m) })!;
+      const reader = openReader(dir, notices);
       const nearestText = async (text: string) => reader.passages(reader.nearest((await fake.embed([text]))[0], 1).map((h) => h.id))[0]?.text;
       expect(await nearestText('Cairo talks Thursday')).toBe('Cairo talks resumed on Thursday.');
       expect(notices).toEqual([]); // no rebuild
@@ -320,7 +320,7 @@ describe('reading passages', () => {
     const dir = tempDir();
     const writer = open(dir);
     writer.writeArticles([await articleWrite('a', ['Egypt fears refugees crossing into Sinai. Cairo objects.', 'Talks continue.'])]);
-    const reader = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    const reader = openReader(dir);
     const ids = reader.lexical('egypt talks', 10).map((hit) => hit.id);
     expect(ids).toHaveLength(2);
     // Read twice: the second read is answered from memory.
@@ -369,7 +369,7 @@ describe('lexical search', () => {
     const writer = open(dir);
     writer.writeArticles([await articleWrite('a', paragraphs.slice(0, 20)), await articleWrite('b', paragraphs.slice(20), { title: 'Hostages and talks' })]);
     writer.close();
-    const store = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    const store = openReader(dir);
     // Stems (opposed/oppose, running/run), diacritics (café, naïve), other scripts, title words (hostages, talks).
     const questions: [string, string[]][] = [
       ['why does Egypt oppose a Rafah offensive', ['egypt', 'oppose', 'rafah', 'offensive']],
@@ -404,7 +404,7 @@ describe('lexical search', () => {
     const dir = tempDir();
     const writer = open(dir);
     writer.writeArticles([await articleWrite('a', paragraphs.slice(0, 5))]);
-    const reader = openSqliteStore({ dir, identity, hnsw, writable: false })!;
+    const reader = openReader(dir);
     expect(reader.lexical('ceasefire', 10)).toHaveLength(1);
     writer.writeArticles([await articleWrite('b', ['A ceasefire was agreed.', 'The ceasefire held.'])]);
     expectSameScores(reader.lexical('ceasefire', 10), fts5Scores(dir, ['ceasefire']));
