@@ -53,29 +53,26 @@ export function openGraphSync(source: GraphSource): GraphSync {
     return graph;
   };
   /**
-   * Replays logged changes on a graph; false when they do not fit it (a removed passage it does
-   * not hold): a file or log that disagrees with the database is not trusted, the graph is rebuilt.
+   * Replays logged changes on a graph, reading the added passages' vectors; false when they do not
+   * fit it (a removed passage it does not hold): a file or log that disagrees with the database is
+   * not trusted, and the graph is rebuilt.
    */
   const replayed = (target: VectorIndex, changes: PassageChange[]): boolean => {
-    try {
-      replay(target, changes);
-      return true;
-    } catch (error) {
-      source.onNotice?.(`the vector index disagrees with the passage log (${(error as Error).message})`);
-      return false;
-    }
-  };
-  /** Replays logged changes on a graph, reading the added passages' vectors. */
-  const replay = (target: VectorIndex, changes: PassageChange[]): void => {
     const addedIds = changes.filter((change) => change.added).map((change) => change.id);
     const vectors = new Map(addedIds.length > 0 ? source.vectorsOf(addedIds) : []);
     // A passage added and removed again since is in neither the table nor the graph.
     const gone = new Set<number>();
-    for (const { id, added } of changes) {
-      const vector = vectors.get(id);
-      if (added && vector) target.add(id, vector);
-      else if (added) gone.add(id);
-      else if (!gone.has(id)) target.remove(id);
+    try {
+      for (const { id, added } of changes) {
+        const vector = vectors.get(id);
+        if (added && vector) target.add(id, vector);
+        else if (added) gone.add(id);
+        else if (!gone.has(id)) target.remove(id);
+      }
+      return true;
+    } catch (error) {
+      source.onNotice?.(`the vector index disagrees with the passage log (${(error as Error).message})`);
+      return false;
     }
   };
 

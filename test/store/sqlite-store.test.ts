@@ -248,7 +248,7 @@ describe('a reader following a long write', () => {
     writer.close();
   });
 
-  it('replays it whole when its writer stopped before saving', async () => {
+  it('already following, replays it whole when its writer stopped before saving', async () => {
     const dir = tempDir();
     const writer = open(dir);
     writer.writeArticles([await articleWrite('a', ['First article.'])]);
