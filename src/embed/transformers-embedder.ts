@@ -147,13 +147,15 @@ export async function loadTokenCounter(options: Pick<TransformersEmbedderOptions
  * Every vector is scaled to unit length.
  */
 export function poolStates(hidden: Float32Array, mask: BigInt64Array, [batch, length, width]: number[], segments?: number[][]): EmbeddedText[] {
-  const pool = (b: number, from: number, to: number): Float32Array => {
-    // The mean's direction is the sum's: dividing by the token count is folded into normalizing.
-    const sum = new Float64Array(width);
+  const addTokens = (sum: Float64Array, b: number, from: number, to: number): Float64Array => {
     for (let t = from; t < to; t++) {
       const offset = (b * length + t) * width;
       for (let d = 0; d < width; d++) sum[d] += hidden[offset + d];
     }
+    return sum;
+  };
+  // The mean's direction is the sum's: dividing by the token count is folded into normalizing.
+  const unit = (sum: Float64Array): Float32Array => {
     let norm = 0;
     for (let d = 0; d < width; d++) norm += sum[d] * sum[d];
     norm = Math.sqrt(norm) || 1;
@@ -165,16 +167,27 @@ export function poolStates(hidden: Float32Array, mask: BigInt64Array, [batch, le
   for (let b = 0; b < batch; b++) {
     let real = 0;
     for (let t = 0; t < length; t++) if (mask[b * length + t] !== 0n) real++;
+    // Each token state is read once: the text's sum is its segments' sums plus the tokens
+    // outside them ([CLS], [SEP], and whatever no segment covers).
+    const whole = addTokens(new Float64Array(width), b, 0, Math.min(1, real));
     const pooled: Float32Array[] = [];
     let from = 1;
+    let covered = Math.min(1, real);
     for (const count of segments?.[b] ?? []) {
       const start = Math.min(from, real - 1);
       const end = Math.min(from + count, real - 1);
-      // A segment cut off by truncation keeps the last real token, so it still has a vector.
-      pooled.push(end > start ? pool(b, start, end) : pool(b, Math.max(real - 2, 0), real - 1));
       from += count;
+      if (end > start) {
+        const sum = addTokens(new Float64Array(width), b, start, end);
+        for (let d = 0; d < width; d++) whole[d] += sum[d];
+        covered = end;
+        pooled.push(unit(sum));
+      } else {
+        // A segment cut off by truncation keeps the last real token, so it still has a vector.
+        pooled.push(unit(addTokens(new Float64Array(width), b, Math.max(real - 2, 0), real - 1)));
+      }
     }
-    out.push({ vector: pool(b, 0, real), segments: pooled });
+    out.push({ vector: unit(addTokens(whole, b, covered, real)), segments: pooled });
   }
   return out;
 }
