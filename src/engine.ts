@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from './config.js';
 import type { Embedder } from './embed/embedder.js';
 import { cacheQueries } from './embed/query-cache.js';
@@ -61,9 +62,10 @@ export interface EngineOptions {
  */
 export function loadEmbedder(config: Config, options: { threaded?: boolean } = {}): Promise<Embedder> {
   const settings = { model: config.model, dtype: config.dtype, cacheDir: config.cacheDir, maxTokens: config.maxTokens, batchSize: config.batchSize };
-  // Threaded, the model gets one thread: the other core is the event loop's, which serves the
-  // requests (measured: sequential and concurrent latency both lower than with two).
-  return options.threaded ? createThreadedEmbedder({ ...settings, threads: 1 }) : createTransformersEmbedder(settings);
+  // Threaded, questions that overlap get one thread: the other core is the event loop's, which
+  // serves the requests (measured: concurrent latency lower than with two). A question alone gets
+  // every core.
+  return options.threaded ? createThreadedEmbedder({ ...settings, threads: 1, aloneThreads: availableParallelism() }) : createTransformersEmbedder(settings);
 }
 
 /** The composition root: loads the embedder and opens the store the config names. */

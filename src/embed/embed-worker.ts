@@ -1,22 +1,27 @@
 /**
- * The worker-thread side of the threaded embedder: hosts one transformers.js embedder and answers
- * requests from the main thread, one at a time, in arrival order. Each request is embedded on its
- * own, never batched with another's texts: int8 activations are quantized over a whole batch, so a
- * question's vector would otherwise depend on whoever else was asking.
+ * The worker-thread side of the threaded embedder: hosts the model and answers requests from the
+ * main thread, one at a time, in arrival order. Each request is embedded on its own, never batched
+ * with another's texts: int8 activations are quantized over a whole batch, so a question's vector
+ * would otherwise depend on whoever else was asking. A request the main thread sent alone runs on
+ * a second session of the same model with more threads (see ThreadedEmbedderOptions).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isNewsqError } from '../errors.js';
 import type { EmbeddedText } from './embedder.js';
-import { createTransformersEmbedder, type TransformersEmbedderOptions } from './transformers-embedder.js';
-import type { WorkerReply, WorkerRequest } from './threaded-embedder.js';
+import { createTransformersEmbedder } from './transformers-embedder.js';
+import type { ThreadedEmbedderOptions, WorkerReply, WorkerRequest } from './threaded-embedder.js';
 
 const port = parentPort!;
 const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
 const failure = (error: unknown) => ({ code: isNewsqError(error) ? error.code : undefined, message: (error as Error).message ?? String(error) });
 
 try {
-  const embedder = await createTransformersEmbedder(workerData as TransformersEmbedderOptions);
+  const options = workerData as ThreadedEmbedderOptions;
+  const shared = await createTransformersEmbedder(options);
+  // Both sessions compute the same vectors, bit for bit (test): the thread count only splits the work.
+  const alone = options.aloneThreads > options.threads ? await createTransformersEmbedder({ ...options, threads: options.aloneThreads }) : shared;
   port.on('message', async (request: WorkerRequest) => {
+    const embedder = request.alone ? alone : shared;
     try {
       if (request.kind === 'embed') {
         const vectors = await embedder.embed(request.texts);
@@ -29,7 +34,7 @@ try {
       post({ id: request.id, error: failure(error) });
     }
   });
-  post({ ready: { dimensions: embedder.dimensions } });
+  post({ ready: { dimensions: shared.dimensions } });
 } catch (error) {
   post({ failed: failure(error) });
 }
