@@ -12,9 +12,10 @@ export interface ThreadedEmbedderOptions extends TransformersEmbedderOptions {
   /** Threads for requests that overlap others: the event loop keeps the remaining cores. */
   threads: number;
   /**
-   * Threads for a request sent while no other is under way: nothing else needs the cores then, and
-   * the same model on a second session with more threads answers sooner. Measured side by side
-   * over HTTP (README, Performance): sequential questions faster, concurrent throughput unchanged.
+   * Threads for a request sent while no other is under way (none has overlapped another for
+   * OVERLAP_MEMORY_MS): nothing else needs the cores then, and the same model on a second session
+   * with more threads answers sooner. Measured side by side over HTTP (README, Performance):
+   * sequential questions faster, concurrent throughput unchanged.
    */
   aloneThreads: number;
 }
@@ -39,13 +40,13 @@ interface Pending {
   onBatch?: (embedded: number) => void;
 }
 
-// ONNX Runtime's Node binding runs a model synchronously on the calling thread. On the main thread
-// that stops every other request, and BM25 cannot run while a question is embedded. In a worker,
-// the event loop stays free: searches overlap their own embedding and each other's.
 // A request counts as alone when none has overlapped another for this long: under concurrent load
 // the queue empties now and then, but the event loop is still busy with other requests' searches.
 const OVERLAP_MEMORY_MS = 100;
 
+// ONNX Runtime's Node binding runs a model synchronously on the calling thread. On the main thread
+// that stops every other request, and BM25 cannot run while a question is embedded. In a worker,
+// the event loop stays free: searches overlap their own embedding and each other's.
 const WORKER = import.meta.url.endsWith('.ts') ? new URL('./embed-worker.ts', import.meta.url) : new URL('./embed-worker.js', import.meta.url);
 
 /**
