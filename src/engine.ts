@@ -74,15 +74,22 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
   const { embedder, store } = options.writable ? await openWriting(config, options, loading) : await openReading(config, options, loading);
   const identity = identityOf(embedder);
   // A reading engine (serve) writes through a short-lived writer that holds the lock while it
-  // works; readers, this engine's own included, follow its commits.
-  const withWriter = async <T>(work: (writer: Store) => T | Promise<T>): Promise<T> => {
-    if (options.writable) return work(store);
-    const writer = openSqliteStore({ dir: config.indexDir, identity, hnsw: config.hnsw, writable: true, titleWeight: config.search.titleWeight })!;
-    try {
-      return await work(writer);
-    } finally {
-      writer.close();
-    }
+  // works; readers, this engine's own included, follow its commits. Writes run one after another,
+  // in the order they were asked for: two at once would interleave their commits between the
+  // other's awaits, and the second would take the lock the first still holds (same process).
+  let writing: Promise<unknown> = Promise.resolve();
+  const withWriter = <T>(work: (writer: Store) => T | Promise<T>): Promise<T> => {
+    if (options.writable) return Promise.resolve(work(store));
+    const run = writing.then(async () => {
+      const writer = openSqliteStore({ dir: config.indexDir, identity, hnsw: config.hnsw, writable: true, titleWeight: config.search.titleWeight, onNotice: options.onNotice })!;
+      try {
+        return await work(writer);
+      } finally {
+        writer.close();
+      }
+    });
+    writing = run.catch(() => {});
+    return run;
   };
   return engineOver(config, embedder, store, withWriter);
 }

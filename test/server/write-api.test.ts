@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { createEngine, type Engine } from '../../src/engine.js';
@@ -60,6 +61,46 @@ describe('write API, on a serving (reading) engine', () => {
       const response = await post(body);
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('bad_request');
+    }
+  });
+});
+
+describe('write API, writes posted at once', () => {
+  it('applies them one after another, so the saved graph holds every passage after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'newsq-writes-'));
+    try {
+      const fake = createFakeEmbedder();
+      (await sampleEngine(dir, fake)).close();
+      // The model takes a while, as the real one does: a second write arrives while the first is
+      // between its groups of passages.
+      const embedder = { ...fake, embedPassages: async (...args: Parameters<typeof fake.embedPassages>) => (await sleep(20), fake.embedPassages(...args)) };
+      const notices: string[] = [];
+      const config = resolveConfig({}, { indexDir: dir });
+      const serving = await createEngine(config, { writable: false, embedder, onNotice: (notice) => notices.push(notice) });
+      const app = createApp(serving);
+      const post = (body: unknown) => app.request('/articles', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      // 1,200 passages: two commit groups, and past the log's limit, so the first writer loads the graph.
+      const bulk = Array.from({ length: 12 }, (_, a) => ({
+        id: `bulk-${a}`,
+        text: Array.from({ length: 100 }, (_, p) => `Bulk report ${a} paragraph ${p} lists tide gauge ${a * 100 + p} readings along the shore.`).join('\n\n'),
+      }));
+      const [big, small] = await Promise.all([post(bulk), sleep(5).then(() => post({ id: 'needle', text: 'The narwhal census counted every narwhal on the coast.' }))]);
+      expect([big.status, small.status]).toEqual([200, 200]);
+      expect(((await big.json()) as { embedded: number }).embedded).toBe(1200);
+      expect(notices.filter((notice) => notice.includes('write lock'))).toEqual([]);
+      serving.close();
+
+      // A restart loads the newest graph file: the passage must be in it, not only in the log.
+      const restarted = await createEngine(config, { writable: false, embedder: fake, onNotice: (notice) => notices.push(notice) });
+      try {
+        const { results } = await restarted.search({ query: 'narwhal census', k: 1, mode: 'dense' });
+        expect(results[0].article.id).toBe('needle');
+        expect(notices.filter((notice) => notice.includes('rebuilding'))).toEqual([]);
+      } finally {
+        restarted.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
