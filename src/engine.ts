@@ -81,9 +81,12 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
   const withWriter = <T>(work: (writer: Store) => T | Promise<T>): Promise<T> => {
     if (options.writable) return Promise.resolve(work(store));
     const run = writing.then(async () => {
-      const writer = openSqliteStore({ dir: config.indexDir, identity, hnsw: config.hnsw, writable: true, titleWeight: config.search.titleWeight, onNotice: options.onNotice })!;
+      const writer = openSqliteStore({ dir: config.indexDir, identity, hnsw: config.hnsw, writable: true, titleWeight: config.search.titleWeight, onNotice: options.onNotice, checkpointed: true })!;
       try {
-        return await work(writer);
+        const result = await work(writer);
+        // A write past the log's limit saves the graph here, while searches go on.
+        await writer.checkpoint();
+        return result;
       } finally {
         writer.close();
       }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { latestGraphGeneration, loadGraphFile, saveGraphFile } from './graph-file.js';
+import { latestGraphGeneration, loadGraphFile, loadGraphFileAsync, saveGraphFile, saveGraphFileAsync } from './graph-file.js';
 import type { PassageChange, PassageLog } from './passage-log.js';
 import { VectorIndex, type HnswSettings } from './vector-index.js';
 import { isWriteLocked } from './write-lock.js';
@@ -18,6 +18,11 @@ export interface GraphSource {
   hnsw: HnswSettings;
   /** Writers save the graph; readers never write a file. */
   writable: boolean;
+  /**
+   * A writer whose caller saves the graph with {@link GraphSync.checkpoint} (serve's): a write
+   * that takes the log past its limit does not load the graph then and there.
+   */
+  checkpointed?: boolean;
   log: PassageLog;
   generation(): number;
   countPassages(): number;
@@ -38,6 +43,12 @@ export interface GraphSync {
   afterWrite(generation: number, removed: number[], added: { id: number; vector: Float32Array }[]): void;
   /** A writer saves the graph if its file lacks some of it. */
   flush(): void;
+  /**
+   * A writer that does not hold the graph saves it once the log holds more than a reader should
+   * replay: the file is read and written on libuv's threads, so the event loop (serve's searches)
+   * waits only while the log is replayed.
+   */
+  checkpoint(): Promise<void>;
 }
 
 /**
@@ -92,21 +103,33 @@ export function openGraphSync(source: GraphSource): GraphSync {
     if (latest === null) return false;
     // One read transaction: the generation, the passage count and the log agree.
     return db.transaction(() => {
-      const changes = log.since(latest);
-      if (!changes) return false;
-      const net = changes.reduce((sum, change) => sum + (change.added ? 1 : -1), 0);
-      const file = loadGraphFile(dir, latest, source.dimensions, source.hnsw, source.countPassages() - net);
-      if (!file) return false;
-      let generation = latest;
-      if (changes.length <= maxReplay) {
-        if (!replayed(file, changes)) return false;
-        generation = source.generation();
-        dirty = changes.length > 0;
-      }
-      loaded = file;
-      loadedGeneration = generation;
-      return true;
+      const live = liveAt(latest);
+      const file = live === null ? null : loadGraphFile(dir, latest, source.dimensions, source.hnsw, live);
+      return file !== null && adopt(file, latest, maxReplay);
     })();
+  };
+  /** How many passages the graph file of `generation` holds, or null when the log cannot tell. */
+  const liveAt = (generation: number): number | null => {
+    const changes = log.since(generation);
+    return changes && source.countPassages() - changes.reduce((sum, change) => sum + (change.added ? 1 : -1), 0);
+  };
+  /**
+   * Takes a graph loaded from the file of `generation` as the one held, caught up with the log
+   * when it holds at most `maxReplay` changes; false when the log does not fit it. Run in a
+   * transaction.
+   */
+  const adopt = (file: VectorIndex, generation: number, maxReplay: number): boolean => {
+    const changes = log.since(generation);
+    if (!changes) return false;
+    let caughtUp = generation;
+    if (changes.length <= maxReplay) {
+      if (!replayed(file, changes)) return false;
+      caughtUp = source.generation();
+      dirty = changes.length > 0;
+    }
+    loaded = file;
+    loadedGeneration = caughtUp;
+    return true;
   };
   // A reader replays a bounded number of changes while a writer is at work: the writer saves its
   // graph now and then, and the reader follows from the newest file rather than redoing the
@@ -168,7 +191,7 @@ export function openGraphSync(source: GraphSource): GraphSync {
     // (replaying everything) for flush to save.
     afterWrite(generation, removed, added) {
       if (!loaded) {
-        if (unsaved()! > REPLAY_LIMIT) get();
+        if (!source.checkpointed && unsaved()! > REPLAY_LIMIT) get();
         return;
       }
       for (const id of removed) loaded.remove(id);
@@ -180,6 +203,18 @@ export function openGraphSync(source: GraphSource): GraphSync {
     flush() {
       if (!dirty || !source.writable || !loaded) return;
       saveGraphFile(dir, loadedGeneration, loaded);
+      log.saved(loadedGeneration);
+      dirty = false;
+    },
+    async checkpoint() {
+      if (!source.writable || loaded || (unsaved() ?? 0) <= REPLAY_LIMIT) return;
+      const latest = latestGraphGeneration(dir)!;
+      const live = db.transaction(() => liveAt(latest))();
+      const file = live === null ? null : await loadGraphFileAsync(dir, latest, source.dimensions, source.hnsw, live);
+      // A file that cannot be read, or a log that does not fit it, is handled as on any open.
+      if (!file || !db.transaction(() => adopt(file, latest, Infinity))()) get();
+      if (!dirty || !loaded) return;
+      await saveGraphFileAsync(dir, loadedGeneration, loaded);
       log.saved(loadedGeneration);
       dirty = false;
     },

@@ -33,6 +33,8 @@ export interface SqliteStoreOptions {
   titleWeight?: number;
   /** Told about slow repairs, such as rebuilding the HNSW graph. */
   onNotice?: (message: string) => void;
+  /** A writer whose caller runs {@link Store.checkpoint} after its writes (see graph-sync.ts). */
+  checkpointed?: boolean;
 }
 
 type FilterParams = { source: string | null; from: string | null; to: string | null };
@@ -127,6 +129,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     dimensions,
     hnsw: options.hnsw,
     writable: options.writable,
+    checkpointed: options.checkpointed,
     log,
     generation,
     countPassages,
@@ -259,6 +262,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
       words.prepare();
     },
     flush: graph.flush,
+    checkpoint: graph.checkpoint,
     close() {
       try {
         graph.flush();

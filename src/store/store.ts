@@ -89,6 +89,12 @@ export interface Store {
   prepare(): void;
   /** Persists derived structures (the vector graph) so the next open need not rebuild them. */
   flush(): void;
+  /**
+   * Persists the vector graph when the changes written since it was saved have grown past what a
+   * reader should replay, without blocking the event loop on its file: what a writer that is
+   * opened with `checkpointed` (serve's) runs after its writes.
+   */
+  checkpoint(): Promise<void>;
   /** Flushes when writable, then releases the store. */
   close(): void;
 }

@@ -42,6 +42,17 @@ export class VectorIndex {
   static load(path: string, dimensions: number, settings: HnswSettings, live: number): VectorIndex {
     const graph = new HierarchicalNSW('ip', dimensions);
     graph.readIndexSync(path);
+    return VectorIndex.loaded(graph, settings, live);
+  }
+
+  /** {@link load}, reading the file on a thread of libuv's pool: the event loop stays free. */
+  static async loadAsync(path: string, dimensions: number, settings: HnswSettings, live: number): Promise<VectorIndex> {
+    const graph = new HierarchicalNSW('ip', dimensions);
+    if (!(await graph.readIndex(path))) throw new Error(`cannot read the vector index ${path}`);
+    return VectorIndex.loaded(graph, settings, live);
+  }
+
+  private static loaded(graph: InstanceType<typeof HierarchicalNSW>, settings: HnswSettings, live: number): VectorIndex {
     // A graph a little behind its database (a reader following a writer) holds fewer vectors.
     const index = new VectorIndex(graph, Math.min(live, graph.getCurrentCount()), settings);
     index.deleted = Math.max(0, graph.getCurrentCount() - live);
@@ -86,5 +97,10 @@ export class VectorIndex {
   /** Writes the graph to `path` (callers make that atomic). */
   save(path: string): void {
     this.graph.writeIndexSync(path);
+  }
+
+  /** {@link save} on a thread of libuv's pool; the graph must not change until it resolves. */
+  async saveAsync(path: string): Promise<void> {
+    if (!(await this.graph.writeIndex(path))) throw new Error(`cannot write the vector index ${path}`);
   }
 }

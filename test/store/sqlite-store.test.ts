@@ -106,6 +106,31 @@ describe('SQLite store files', () => {
     reopened.close();
   });
 
+  it('checkpointed, leaves that save to checkpoint(), which reads and writes the file off the event loop', async () => {
+    const dir = tempDir();
+    const store = open(dir);
+    store.writeArticles([await articleWrite('a', ['First article.'])]);
+    store.close();
+    const writer = openSqliteStore({ dir, identity, hnsw, writable: true, checkpointed: true })!;
+    writer.writeArticles([await articleWrite('b', ['A small write stays in the log.'])]);
+    await writer.checkpoint();
+    expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
+    writer.writeArticles([await articleWrite('c', longArticle('Long'))]);
+    expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
+    let turned = false;
+    setImmediate(() => (turned = true));
+    await writer.checkpoint();
+    expect(turned).toBe(true); // the event loop ran while the graph was loaded and saved
+    expect(graphFiles(dir)).toEqual(['vectors-3.hnsw']);
+    expect(logRows(dir)).toBe(301); // the log since the graph saved before (a reader may still be there)
+    writer.close();
+    const notices: string[] = [];
+    const reader = openReader(dir, notices);
+    expect(reader.nearest(anyVector, 1000)).toHaveLength(302);
+    expect(notices).toEqual([]);
+    reader.close();
+  });
+
   it('opens an index made before the passage log, and logs and replays its writes from then on', async () => {
     const dir = tempDir();
     const store = open(dir);
