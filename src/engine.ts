@@ -84,7 +84,9 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
       const writer = openSqliteStore({ dir: config.indexDir, identity, hnsw: config.hnsw, writable: true, titleWeight: config.search.titleWeight, onNotice: options.onNotice, checkpointed: true })!;
       try {
         const result = await work(writer);
-        // A write past the log's limit saves the graph here, while searches go on.
+        // A write past the log's limit saves the graph here, while searches go on: the graph this
+        // engine already holds, caught up; else the writer's, read from the newest file.
+        await store.checkpoint();
         await writer.checkpoint();
         return result;
       } finally {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { latestGraphGeneration, loadGraphFile, loadGraphFileAsync, saveGraphFile, saveGraphFileAsync } from './graph-file.js';
 import type { PassageChange, PassageLog } from './passage-log.js';
 import { VectorIndex, type HnswSettings } from './vector-index.js';
-import { isWriteLocked } from './write-lock.js';
+import { holdsWriteLock, isWriteLocked } from './write-lock.js';
 
 const REBUILD_DELETED_SHARE = 0.25;
 // Graph changes a reader replays from the log (passage-log.ts) rather than waiting for a saved file,
@@ -16,7 +16,10 @@ export interface GraphSource {
   dir: string;
   dimensions: number;
   hnsw: HnswSettings;
-  /** Writers save the graph; readers never write a file. */
+  /**
+   * Writers save the graph. A reader writes a file only when asked to by its own process's writer,
+   * which holds the lock ({@link GraphSync.checkpoint}).
+   */
   writable: boolean;
   /**
    * A writer whose caller saves the graph with {@link GraphSync.checkpoint} (serve's): a write
@@ -44,9 +47,11 @@ export interface GraphSync {
   /** A writer saves the graph if its file lacks some of it. */
   flush(): void;
   /**
-   * A writer that does not hold the graph saves it once the log holds more than a reader should
-   * replay: the file is read and written on libuv's threads, so the event loop (serve's searches)
-   * waits only while the log is replayed.
+   * Saves the graph once the log holds more than a reader should replay, writing the file on
+   * libuv's threads so that the event loop (serve's searches) goes on. A reader saves the graph
+   * it holds, caught up with the log, and only while its process holds the write lock; a writer
+   * that does not hold the graph reads the newest file (on libuv's threads too) and replays the
+   * log on it first.
    */
   checkpoint(): Promise<void>;
 }
@@ -149,6 +154,36 @@ export function openGraphSync(source: GraphSource): GraphSync {
     }
     return loaded!;
   };
+  /**
+   * Replays what writers logged since the held graph's generation, when `allowMany` or the changes
+   * are few; false when it did not. A graph the log does not fit is dropped, and loaded again (or
+   * rebuilt) by the next get().
+   */
+  const caughtUp = (allowMany: () => boolean): boolean =>
+    db.transaction(() => {
+      const now = source.generation();
+      if (now === loadedGeneration) return true;
+      const pending = log.countSince(loadedGeneration);
+      if (pending === null || (pending > REPLAY_LIMIT && !allowMany())) return false;
+      if (!replayed(loaded!, log.since(loadedGeneration)!)) {
+        loaded = null;
+        return true;
+      }
+      loadedGeneration = now;
+      return true;
+    })();
+  let saving = false;
+  /** Writes the held graph's file without blocking the event loop; nothing may change it meanwhile. */
+  const saveHeld = async (): Promise<void> => {
+    saving = true;
+    try {
+      await saveGraphFileAsync(dir, loadedGeneration, loaded!);
+      log.saved(loadedGeneration);
+      dirty = false;
+    } finally {
+      saving = false;
+    }
+  };
   /** How many changes the newest graph file lacks, or null when there is no usable file. */
   const unsaved = (): number | null => {
     const latest = latestGraphGeneration(dir);
@@ -162,22 +197,9 @@ export function openGraphSync(source: GraphSource): GraphSync {
     // file, keeping the graph it has meanwhile: it only lacks the newest passages (lexical search
     // already finds them) or still holds removed ones (hydration drops them).
     follow() {
-      if (!loaded) return;
+      // While its file is written (checkpoint), the graph stays as it is.
+      if (!loaded || saving) return;
       // Few changes are replayed; many, only when no newer file holds them and no writer will save one.
-      const caughtUp = (allowMany: () => boolean) =>
-        db.transaction(() => {
-          const now = source.generation();
-          if (now === loadedGeneration) return true;
-          const pending = log.countSince(loadedGeneration);
-          if (pending === null || (pending > REPLAY_LIMIT && !allowMany())) return false;
-          if (!replayed(loaded!, log.since(loadedGeneration)!)) {
-            // Half replayed: dropped, and loaded again (or rebuilt) by the next get().
-            loaded = null;
-            return true;
-          }
-          loadedGeneration = now;
-          return true;
-        })();
       if (caughtUp(() => false)) return;
       const latest = latestGraphGeneration(dir);
       if (latest !== null && latest > loadedGeneration) openFile(replayLimit());
@@ -207,16 +229,19 @@ export function openGraphSync(source: GraphSource): GraphSync {
       dirty = false;
     },
     async checkpoint() {
-      if (!source.writable || loaded || (unsaved() ?? 0) <= REPLAY_LIMIT) return;
+      if (saving || (unsaved() ?? 0) <= REPLAY_LIMIT) return;
+      if (!source.writable) {
+        // serve's own graph, already in memory and following the log: nothing to read or redo.
+        if (!loaded || !holdsWriteLock(dir) || !caughtUp(() => true) || !loaded || loadedGeneration !== source.generation()) return;
+        return saveHeld();
+      }
+      if (loaded) return;
       const latest = latestGraphGeneration(dir)!;
       const live = db.transaction(() => liveAt(latest))();
       const file = live === null ? null : await loadGraphFileAsync(dir, latest, source.dimensions, source.hnsw, live);
       // A file that cannot be read, or a log that does not fit it, is handled as on any open.
       if (!file || !db.transaction(() => adopt(file, latest, Infinity))()) get();
-      if (!dirty || !loaded) return;
-      await saveGraphFileAsync(dir, loadedGeneration, loaded);
-      log.saved(loadedGeneration);
-      dirty = false;
+      if (dirty && loaded) await saveHeld();
     },
   };
 }

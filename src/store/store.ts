@@ -91,8 +91,9 @@ export interface Store {
   flush(): void;
   /**
    * Persists the vector graph when the changes written since it was saved have grown past what a
-   * reader should replay, without blocking the event loop on its file: what a writer that is
-   * opened with `checkpointed` (serve's) runs after its writes.
+   * reader should replay, without blocking the event loop on its file: what serve runs after its
+   * writes, on its own (reading) store, whose graph is in memory already, and on the writer
+   * (opened with `checkpointed`). A reader writes only while its process holds the write lock.
    */
   checkpoint(): Promise<void>;
   /** Flushes when writable, then releases the store. */

@@ -35,6 +35,11 @@ export function acquireWriteLock(dir: string, onNotice?: (message: string) => vo
   throw new NewsqError('index_busy', `could not take the write lock of ${dir}: another process keeps taking it`);
 }
 
+/** Whether this process holds the folder's write lock. */
+export function holdsWriteLock(dir: string): boolean {
+  return readHolder(join(dir, LOCK_FILE))?.pid === process.pid;
+}
+
 /** Whether another live process holds the folder's write lock (an `index` run at work). */
 export function isWriteLocked(dir: string): boolean {
   const holder = readHolder(join(dir, LOCK_FILE));

@@ -131,6 +131,39 @@ describe('SQLite store files', () => {
     reader.close();
   });
 
+  it('is saved by a reader from the graph it holds, while its own process holds the lock', async () => {
+    const dir = tempDir();
+    const store = open(dir);
+    store.writeArticles([await articleWrite('a', ['First article.'])]);
+    store.close();
+    const notices: string[] = [];
+    const reader = openReader(dir, notices);
+    expect(reader.nearest(anyVector, 10)).toHaveLength(1); // its graph is in memory
+    const writer = openSqliteStore({ dir, identity, hnsw, writable: true, checkpointed: true })!;
+    writer.writeArticles([await articleWrite('b', longArticle('Long'))]);
+    let turned = false;
+    setImmediate(() => (turned = true));
+    await reader.checkpoint();
+    expect(turned).toBe(true);
+    expect(graphFiles(dir)).toEqual(['vectors-2.hnsw']);
+    expect(logRows(dir)).toBe(300);
+    await writer.checkpoint(); // nothing left for the writer to load or save
+    writer.close();
+    expect(reader.nearest(anyVector, 1000)).toHaveLength(301);
+
+    // Without the lock, a reader writes nothing: another process may be writing.
+    const other = openSqliteStore({ dir, identity, hnsw, writable: true, checkpointed: true })!;
+    other.writeArticles([await articleWrite('c', longArticle('Other'))]);
+    other.close();
+    await reader.checkpoint();
+    expect(graphFiles(dir)).toEqual(['vectors-2.hnsw']);
+    reader.close();
+    const reopened = openReader(dir, notices);
+    expect(reopened.nearest(anyVector, 1000)).toHaveLength(601);
+    expect(notices).toEqual([]);
+    reopened.close();
+  });
+
   it('opens an index made before the passage log, and logs and replays its writes from then on', async () => {
     const dir = tempDir();
     const store = open(dir);
