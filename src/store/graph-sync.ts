@@ -126,14 +126,14 @@ export function openGraphSync(source: GraphSource): GraphSync {
   const adopt = (file: VectorIndex, generation: number, maxReplay: number): boolean => {
     const changes = log.since(generation);
     if (!changes) return false;
-    let caughtUp = generation;
+    let current = generation;
     if (changes.length <= maxReplay) {
       if (!replayed(file, changes)) return false;
-      caughtUp = source.generation();
+      current = source.generation();
       dirty = changes.length > 0;
     }
     loaded = file;
-    loadedGeneration = caughtUp;
+    loadedGeneration = current;
     return true;
   };
   // A reader replays a bounded number of changes while a writer is at work: the writer saves its
@@ -232,8 +232,11 @@ export function openGraphSync(source: GraphSource): GraphSync {
       if (saving || (unsaved() ?? 0) <= REPLAY_LIMIT) return;
       if (!source.writable) {
         // serve's own graph, already in memory and following the log: nothing to read or redo.
-        if (!loaded || !holdsWriteLock(dir) || !caughtUp(() => true) || !loaded || loadedGeneration !== source.generation()) return;
-        return saveHeld();
+        // A graph the log does not fit is dropped by caughtUp, and not saved.
+        if (!loaded || !holdsWriteLock(dir)) return;
+        caughtUp(() => true);
+        if (loaded && loadedGeneration === source.generation()) await saveHeld();
+        return;
       }
       if (loaded) return;
       const latest = latestGraphGeneration(dir)!;
