@@ -19,6 +19,15 @@ const openReader = (dir: string, notices: string[] = []) => openSqliteStore({ di
 const anyVector = new Float32Array(32).fill(0.1);
 // More passages than a reader replays or a writer leaves to the log (REPLAY_LIMIT).
 const longArticle = (prefix: string) => Array.from({ length: 300 }, (_, i) => `${prefix} paragraph number ${i} about item${i}.`);
+// A writer that leaves saving the graph past the log's limit to checkpoint(), as serve's do.
+const openCheckpointed = (dir: string) => openSqliteStore({ dir, identity, hnsw, writable: true, checkpointed: true })!;
+/** Whether the event loop turned while `work` ran: it does while a file is read or written off it. */
+async function loopTurnsDuring(work: () => Promise<void>): Promise<boolean> {
+  let turned = false;
+  setImmediate(() => (turned = true));
+  await work();
+  return turned;
+}
 
 storeContract('SQLite + HNSW', open);
 
@@ -111,16 +120,13 @@ describe('SQLite store files', () => {
     const store = open(dir);
     store.writeArticles([await articleWrite('a', ['First article.'])]);
     store.close();
-    const writer = openSqliteStore({ dir, identity, hnsw, writable: true, checkpointed: true })!;
+    const writer = openCheckpointed(dir);
     writer.writeArticles([await articleWrite('b', ['A small write stays in the log.'])]);
     await writer.checkpoint();
     expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
     writer.writeArticles([await articleWrite('c', longArticle('Long'))]);
     expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']);
-    let turned = false;
-    setImmediate(() => (turned = true));
-    await writer.checkpoint();
-    expect(turned).toBe(true); // the event loop ran while the graph was loaded and saved
+    expect(await loopTurnsDuring(() => writer.checkpoint())).toBe(true);
     expect(graphFiles(dir)).toEqual(['vectors-3.hnsw']);
     expect(logRows(dir)).toBe(301); // the log since the graph saved before (a reader may still be there)
     writer.close();
@@ -139,12 +145,9 @@ describe('SQLite store files', () => {
     const notices: string[] = [];
     const reader = openReader(dir, notices);
     expect(reader.nearest(anyVector, 10)).toHaveLength(1); // its graph is in memory
-    const writer = openSqliteStore({ dir, identity, hnsw, writable: true, checkpointed: true })!;
+    const writer = openCheckpointed(dir);
     writer.writeArticles([await articleWrite('b', longArticle('Long'))]);
-    let turned = false;
-    setImmediate(() => (turned = true));
-    await reader.checkpoint();
-    expect(turned).toBe(true);
+    expect(await loopTurnsDuring(() => reader.checkpoint())).toBe(true);
     expect(graphFiles(dir)).toEqual(['vectors-2.hnsw']);
     expect(logRows(dir)).toBe(300);
     await writer.checkpoint(); // nothing left for the writer to load or save
@@ -152,7 +155,7 @@ describe('SQLite store files', () => {
     expect(reader.nearest(anyVector, 1000)).toHaveLength(301);
 
     // Without the lock, a reader writes nothing: another process may be writing.
-    const other = openSqliteStore({ dir, identity, hnsw, writable: true, checkpointed: true })!;
+    const other = openCheckpointed(dir);
     other.writeArticles([await articleWrite('c', longArticle('Other'))]);
     other.close();
     await reader.checkpoint();
