@@ -78,8 +78,8 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
   // in the order they were asked for: two at once would interleave their commits between the
   // other's awaits, and the second would take the lock the first still holds (same process).
   let writing: Promise<unknown> = Promise.resolve();
-  const withWriter = <T>(work: (writer: Store) => T | Promise<T>): Promise<T> => {
-    if (options.writable) return Promise.resolve(work(store));
+  const withWriter = async <T>(work: (writer: Store) => T | Promise<T>): Promise<T> => {
+    if (options.writable) return work(store);
     const run = writing.then(async () => {
       const writer = openSqliteStore({ dir: config.indexDir, identity, hnsw: config.hnsw, writable: true, titleWeight: config.search.titleWeight, onNotice: options.onNotice, checkpointed: true })!;
       try {
