@@ -108,24 +108,19 @@ export function openGraphSync(source: GraphSource): GraphSync {
     if (latest === null) return false;
     // One read transaction: the generation, the passage count and the log agree.
     return db.transaction(() => {
-      const live = liveAt(latest);
-      const file = live === null ? null : loadGraphFile(dir, latest, source.dimensions, source.hnsw, live);
-      return file !== null && adopt(file, latest, maxReplay);
+      const changes = log.since(latest);
+      const file = changes && loadGraphFile(dir, latest, source.dimensions, source.hnsw, liveBefore(changes));
+      return Boolean(file && changes && adopt(file, latest, changes, maxReplay));
     })();
   };
-  /** How many passages the graph file of `generation` holds, or null when the log cannot tell. */
-  const liveAt = (generation: number): number | null => {
-    const changes = log.since(generation);
-    return changes && source.countPassages() - changes.reduce((sum, change) => sum + (change.added ? 1 : -1), 0);
-  };
+  /** How many passages a graph file held: those stored now, less what was logged since it. */
+  const liveBefore = (changes: PassageChange[]): number => source.countPassages() - changes.reduce((sum, change) => sum + (change.added ? 1 : -1), 0);
   /**
-   * Takes a graph loaded from the file of `generation` as the one held, caught up with the log
-   * when it holds at most `maxReplay` changes; false when the log does not fit it. Run in a
-   * transaction.
+   * Takes a graph loaded from the file of `generation` as the one held, caught up with the
+   * `changes` logged since when they are at most `maxReplay`; false when they do not fit it.
+   * Run in a transaction.
    */
-  const adopt = (file: VectorIndex, generation: number, maxReplay: number): boolean => {
-    const changes = log.since(generation);
-    if (!changes) return false;
+  const adopt = (file: VectorIndex, generation: number, changes: PassageChange[], maxReplay: number): boolean => {
     let current = generation;
     if (changes.length <= maxReplay) {
       if (!replayed(file, changes)) return false;
@@ -240,10 +235,11 @@ export function openGraphSync(source: GraphSource): GraphSync {
       }
       if (loaded) return;
       const latest = latestGraphGeneration(dir)!;
-      const live = db.transaction(() => liveAt(latest))();
-      const file = live === null ? null : await loadGraphFileAsync(dir, latest, source.dimensions, source.hnsw, live);
+      // This writer holds the lock: the log does not change while the file is read.
+      const changes = log.since(latest);
+      const file = changes && (await loadGraphFileAsync(dir, latest, source.dimensions, source.hnsw, liveBefore(changes)));
       // A file that cannot be read, or a log that does not fit it, is handled as on any open.
-      if (!file || !db.transaction(() => adopt(file, latest, Infinity))()) get();
+      if (!file || !changes || !db.transaction(() => adopt(file, latest, changes, Infinity))()) get();
       if (dirty && loaded) await saveHeld();
     },
   };
