@@ -58,6 +58,7 @@ if (!ONLY_SCALE) {
   await benchHttp();
   const breakdown = await benchBreakdown();
   benchHnsw(vectors, queryVectors);
+  benchHnswUpdates(vectors, queryVectors);
   await benchPeers(vectors, queryVectors, breakdown);
   await benchLargeIndex(vectors, queryVectors, LARGE);
   await benchScale(vectors, queryVectors);
@@ -292,6 +293,40 @@ function benchHnsw(vectors: Float32Array[], queryVectors: Float32Array[]): void 
   }
   results.hnsw = { vectors: vectors.length, m: config.hnsw.m, efConstruction: config.hnsw.efConstruction, buildMs: round(buildMs, 1), rows };
   printTable(`3. HNSW on ${vectors.length} real passage vectors (M=${config.hnsw.m}, efConstruction=${config.hnsw.efConstruction}, built in ${round(buildMs)} ms)`, rows);
+}
+
+/**
+ * 3b. HNSW after updates, as `serve` takes them through the API: half the vectors built, then each
+ * of the others added right after one of the first half is removed (it takes the removed one's
+ * place), against a graph built afresh from the same live vectors.
+ */
+function benchHnswUpdates(vectors: Float32Array[], queryVectors: Float32Array[]): void {
+  const half = Math.floor(vectors.length / 2);
+  const truth = queryVectors.map((q) => exactTopK(vectors.slice(half), q, 10).map((i) => i + half));
+  const updated = VectorIndex.create(vectors[0].length, config.hnsw, half);
+  for (let i = 0; i < half; i++) updated.add(i, vectors[i]);
+  for (let i = half; i < vectors.length; i++) {
+    if (i - half < half) updated.remove(i - half);
+    updated.add(i, vectors[i]);
+  }
+  const fresh = VectorIndex.create(vectors[0].length, config.hnsw, vectors.length - half);
+  for (let i = half; i < vectors.length; i++) fresh.add(i, vectors[i]);
+  const graphs: [string, VectorIndex][] = [
+    ['updated', updated],
+    ['built afresh', fresh],
+  ];
+  const rows = graphs.map(([graph, index]) => {
+    const latencies: number[] = [];
+    const found = queryVectors.map((q) => {
+      const started = performance.now();
+      const hits = index.search(q, 10);
+      latencies.push((performance.now() - started) * 1000);
+      return hits.map((h) => h.id);
+    });
+    return { graph, elements: index.elements, 'recall@10': round(recallAtK(truth, found), 4), 'p50 µs': round(median(latencies), 1) };
+  });
+  results.hnswUpdates = { live: vectors.length - half, removedAndReplaced: half, rows };
+  printTable(`3b. HNSW after ${half} removals, each followed by an addition (${vectors.length - half} live vectors, ef=${config.hnsw.efSearch})`, rows);
 }
 
 function performanceOf(run: () => void): number {

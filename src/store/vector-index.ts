@@ -18,7 +18,9 @@ export interface VectorHit {
 /**
  * An HNSW graph over unit vectors (inner-product space), labelled by passage id. The only module
  * that touches hnswlib-node: it grows capacity as needed, clamps `k` to what is live, and turns
- * hnswlib's distances (1 − dot) into similarities.
+ * hnswlib's distances (1 − dot) into similarities. A removed vector stays in the graph, marked
+ * deleted, until an added one takes its place: a server taking updates for weeks (every changed
+ * article is a removal and an addition) keeps a graph the size of its live passages.
  */
 export class VectorIndex {
   private readonly graph: InstanceType<typeof HierarchicalNSW>;
@@ -34,21 +36,21 @@ export class VectorIndex {
   /** An empty index with room for `capacity` vectors. */
   static create(dimensions: number, settings: HnswSettings, capacity = 1024): VectorIndex {
     const graph = new HierarchicalNSW('ip', dimensions);
-    graph.initIndex({ maxElements: Math.max(capacity, 16), m: settings.m, efConstruction: settings.efConstruction, randomSeed: 100 });
+    graph.initIndex({ maxElements: Math.max(capacity, 16), m: settings.m, efConstruction: settings.efConstruction, randomSeed: 100, allowReplaceDeleted: true });
     return new VectorIndex(graph, 0, settings);
   }
 
   /** Loads an index file written by {@link save}; `live` is how many vectors it holds undeleted. */
   static load(path: string, dimensions: number, settings: HnswSettings, live: number): VectorIndex {
     const graph = new HierarchicalNSW('ip', dimensions);
-    graph.readIndexSync(path);
+    graph.readIndexSync(path, true);
     return VectorIndex.loaded(graph, settings, live);
   }
 
   /** {@link load}, reading the file on a thread of libuv's pool: the event loop stays free. */
   static async loadAsync(path: string, dimensions: number, settings: HnswSettings, live: number): Promise<VectorIndex> {
     const graph = new HierarchicalNSW('ip', dimensions);
-    if (!(await graph.readIndex(path))) throw new Error(`cannot read the vector index ${path}`);
+    if (!(await graph.readIndex(path, true))) throw new Error(`cannot read the vector index ${path}`);
     return VectorIndex.loaded(graph, settings, live);
   }
 
@@ -63,17 +65,25 @@ export class VectorIndex {
     return this.live;
   }
 
+  /** Vectors the graph holds, live or marked deleted: what its memory and file grow with. */
+  get elements(): number {
+    return this.live + this.deleted;
+  }
+
   /** Share of the graph's elements that are deleted: past a point, rebuilding pays. */
   get deletedShare(): number {
     const total = this.live + this.deleted;
     return total === 0 ? 0 : this.deleted / total;
   }
 
+  /** Adds a vector, in the place of a deleted one when there is one. */
   add(id: number, vector: Float32Array): void {
+    const replacing = this.deleted > 0;
     const capacity = this.graph.getMaxElements();
-    if (this.graph.getCurrentCount() >= capacity) this.graph.resizeIndex(Math.ceil(capacity * 1.5) + 16);
-    this.graph.addPoint(Array.from(vector), id);
+    if (!replacing && this.graph.getCurrentCount() >= capacity) this.graph.resizeIndex(Math.ceil(capacity * 1.5) + 16);
+    this.graph.addPoint(Array.from(vector), id, replacing);
     this.live++;
+    if (replacing) this.deleted--;
   }
 
   remove(id: number): void {
