@@ -59,7 +59,8 @@ const FLUSH_EVERY_MS = 60_000;
 export async function syncArticles(context: SyncContext, sources: SyncSource[], onProgress?: (progress: SyncProgress) => void): Promise<SyncSummary> {
   const started = performance.now();
   const { store, embedder } = context;
-  const stored = store.articleVersions();
+  const origins = new Set(sources.flatMap((source) => source.origin ?? []));
+  const stored = store.articleVersions({ ids: sources.flatMap((source) => source.articles.map((article) => article.id)), origins: [...origins] });
   const summary: SyncSummary = { articles: 0, added: 0, updated: 0, removed: 0, unchanged: 0, embedded: 0, skipped: [], seconds: 0 };
   const seen = new Set<string>();
   const pending: { origin: string | null; input: ArticleInput; hash: string }[] = [];
@@ -145,7 +146,6 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   if (group.length > 0) await commitGroup();
   report(summary.embedded);
 
-  const origins = new Set(sources.flatMap((source) => source.origin ?? []));
   // A file that could not be read this time keeps what was indexed from it before.
   const unreadable = new Set(summary.skipped.map((skipped) => skipped.path.replace(/:\d+$|\[\d+\]$/, '')));
   const gone = [...stored]

@@ -9,6 +9,15 @@ const REBUILD_DELETED_SHARE = 0.25;
 // and that a writer leaves to the log rather than saving the whole graph. Each costs one HNSW
 // insert, about half a millisecond at 100k passages (bench, section 4): a tenth of a second in all.
 const REPLAY_LIMIT = 256;
+// Changes a reader catching up in the background replays between turns of the event loop: a few
+// tens of milliseconds at 100k passages.
+const REPLAY_SLICE = 32;
+
+/** One change to replay on a graph: a vector to add, or (null) a passage to remove. */
+interface GraphChange {
+  id: number;
+  vector: Float32Array | null;
+}
 
 /** What the graph is derived from: the store's database, its passages and their log. */
 export interface GraphSource {
@@ -47,11 +56,11 @@ export interface GraphSync {
   /** A writer saves the graph if its file lacks some of it. */
   flush(): void;
   /**
-   * Saves the graph once the log holds more than a reader should replay, writing the file on
-   * libuv's threads so that the event loop (serve's searches) goes on. A reader saves the graph
-   * it holds, caught up with the log, and only while its process holds the write lock; a writer
-   * that does not hold the graph reads the newest file (on libuv's threads too) and replays the
-   * log on it first.
+   * After a write: a reader holding a graph catches it up with the log a slice at a time, letting
+   * the event loop (serve's searches) turn in between. Then, once the log holds more than a reader
+   * should replay, the graph is saved, the file written on libuv's threads. A reader saves the
+   * graph it holds, and only while its process holds the write lock; a writer that does not hold
+   * the graph reads the newest file (on libuv's threads too) and replays the log on it first.
    */
   checkpoint(): Promise<void>;
 }
@@ -69,21 +78,33 @@ export function openGraphSync(source: GraphSource): GraphSync {
     return graph;
   };
   /**
-   * Replays logged changes on a graph, reading the added passages' vectors; false when they do not
-   * fit it (a removed passage it does not hold): a file or log that disagrees with the database is
-   * not trusted, and the graph is rebuilt.
+   * What replaying logged changes does to a graph: add each added passage's vector (read from the
+   * table), remove each removed passage. A passage added and removed again since is in neither
+   * the table nor the graph, and is left out.
    */
-  const replayed = (target: VectorIndex, changes: PassageChange[]): boolean => {
+  const planReplay = (changes: PassageChange[]): GraphChange[] => {
     const addedIds = changes.filter((change) => change.added).map((change) => change.id);
     const vectors = new Map(addedIds.length > 0 ? source.vectorsOf(addedIds) : []);
-    // A passage added and removed again since is in neither the table nor the graph.
     const gone = new Set<number>();
+    const plan: GraphChange[] = [];
+    for (const { id, added } of changes) {
+      const vector = vectors.get(id);
+      if (added && vector) plan.push({ id, vector });
+      else if (added) gone.add(id);
+      else if (!gone.has(id)) plan.push({ id, vector: null });
+    }
+    return plan;
+  };
+  /**
+   * Applies planned changes to a graph; false when they do not fit it (a removed passage it does
+   * not hold): a file or log that disagrees with the database is not trusted, and the graph is
+   * rebuilt.
+   */
+  const applied = (target: VectorIndex, plan: GraphChange[]): boolean => {
     try {
-      for (const { id, added } of changes) {
-        const vector = vectors.get(id);
-        if (added && vector) target.add(id, vector);
-        else if (added) gone.add(id);
-        else if (!gone.has(id)) target.remove(id);
+      for (const { id, vector } of plan) {
+        if (vector) target.add(id, vector);
+        else target.remove(id);
       }
       return true;
     } catch (error) {
@@ -91,6 +112,7 @@ export function openGraphSync(source: GraphSource): GraphSync {
       return false;
     }
   };
+  const replayed = (target: VectorIndex, changes: PassageChange[]): boolean => applied(target, planReplay(changes));
 
   // The graph is loaded on first use, so that inspecting an index stays cheap. `loadedGeneration`
   // is the database generation it mirrors; `dirty`, that its saved file lacks some of it.
@@ -167,6 +189,40 @@ export function openGraphSync(source: GraphSource): GraphSync {
       loadedGeneration = now;
       return true;
     })();
+  let catching: Promise<void> | null = null;
+  /**
+   * Replays what writers logged since the held graph's generation a slice at a time, letting the
+   * event loop turn between slices, until the graph is at the database's generation (writes that
+   * land meanwhile are taken in too). Searches meanwhile use the graph as far as it got: they miss
+   * some new passages (lexical search finds them) or still meet removed ones (hydration drops them).
+   */
+  const catchUp = (): Promise<void> =>
+    (catching ??= (async () => {
+      try {
+        for (;;) {
+          const target = loaded;
+          // One read transaction: the generation and the changes up to it agree.
+          const pending = target && db.transaction(() => {
+            const now = source.generation();
+            const changes = now === loadedGeneration ? null : log.since(loadedGeneration);
+            return changes && { now, plan: planReplay(changes) };
+          })();
+          // Caught up, or the log no longer reaches back: follow() loads a newer file then.
+          if (!pending) return;
+          for (let from = 0; from < pending.plan.length; from += REPLAY_SLICE) {
+            if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+            if (loaded !== target) return;
+            if (!applied(target, pending.plan.slice(from, from + REPLAY_SLICE))) {
+              loaded = null;
+              return;
+            }
+          }
+          loadedGeneration = pending.now;
+        }
+      } finally {
+        catching = null;
+      }
+    })());
   let saving = false;
   /** Writes the held graph's file without blocking the event loop; nothing may change it meanwhile. */
   const saveHeld = async (): Promise<void> => {
@@ -192,8 +248,8 @@ export function openGraphSync(source: GraphSource): GraphSync {
     // file, keeping the graph it has meanwhile: it only lacks the newest passages (lexical search
     // already finds them) or still holds removed ones (hydration drops them).
     follow() {
-      // While its file is written (checkpoint), the graph stays as it is.
-      if (!loaded || saving) return;
+      // While its file is written, or it catches up in slices (checkpoint), the graph is left to that.
+      if (!loaded || saving || catching) return;
       // Few changes are replayed; many, only when no newer file holds them and no writer will save one.
       if (caughtUp(() => false)) return;
       const latest = latestGraphGeneration(dir);
@@ -224,15 +280,17 @@ export function openGraphSync(source: GraphSource): GraphSync {
       dirty = false;
     },
     async checkpoint() {
-      if (saving || (unsaved() ?? 0) <= REPLAY_LIMIT) return;
       if (!source.writable) {
-        // serve's own graph, already in memory and following the log: nothing to read or redo.
-        // A graph the log does not fit is dropped by caughtUp, and not saved.
-        if (!loaded || !holdsWriteLock(dir)) return;
-        caughtUp(() => true);
-        if (loaded && loadedGeneration === source.generation()) await saveHeld();
+        // serve's own graph, already in memory and following the log: it takes in the write in
+        // slices, while searches go on, rather than all at the next search. A graph the log does
+        // not fit is dropped by catchUp, and not saved.
+        if (!loaded || saving) return;
+        await catchUp();
+        if (!loaded || saving || (unsaved() ?? 0) <= REPLAY_LIMIT || !holdsWriteLock(dir)) return;
+        if (loadedGeneration === source.generation()) await saveHeld();
         return;
       }
+      if (saving || (unsaved() ?? 0) <= REPLAY_LIMIT) return;
       if (loaded) return;
       const latest = latestGraphGeneration(dir)!;
       // This writer holds the lock: the log does not change while the file is read.

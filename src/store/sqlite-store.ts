@@ -9,7 +9,7 @@ import { openFtsLexical } from './fts-lexical.js';
 import { createReadCache, readThrough } from './read-cache.js';
 import { queryTerms } from './lexical-query.js';
 import { packInt8, unpackInt8 } from './vector-codec.js';
-import type { ArticleSummary, ArticleWrite, PassageFilter, PassageSentences, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
+import type { ArticleSummary, ArticleVersion, ArticleWrite, PassageFilter, PassageSentences, Store, StoredArticle, StoredPassage, StoreStats } from './store.js';
 import { acquireWriteLock, type WriteLock } from './write-lock.js';
 import { openGraphSync } from './graph-sync.js';
 import { openPassageLog } from './passage-log.js';
@@ -94,7 +94,8 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
   const statements = {
     generation: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'generation'"),
     bumpGeneration: db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"),
-    versions: db.prepare<[], { id: string; hash: string; origin: string | null; path: string | null }>('SELECT id, hash, origin, path FROM articles'),
+    versionsOf: db.prepare<[string], { id: string } & ArticleVersion>('SELECT id, hash, origin, path FROM articles WHERE id IN (SELECT value FROM json_each(?))'),
+    versionsFrom: db.prepare<[string], { id: string } & ArticleVersion>('SELECT id, hash, origin, path FROM articles WHERE origin IN (SELECT value FROM json_each(?))'),
     passageIdsOf: db.prepare<[string], { id: number }>('SELECT id FROM passages WHERE article_id = ?'),
     deleteArticle: db.prepare('DELETE FROM articles WHERE id = ?'),
     insertArticle: db.prepare(
@@ -192,8 +193,10 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
 
   return {
     manifest,
-    articleVersions() {
-      return new Map(statements.versions.all().map(({ id, hash, origin, path }) => [id, { hash, origin, path }]));
+    articleVersions({ ids, origins }) {
+      const rows = statements.versionsOf.all(JSON.stringify(ids));
+      if (origins.length > 0) rows.push(...statements.versionsFrom.all(JSON.stringify(origins)));
+      return new Map(rows.map(({ id, hash, origin, path }) => [id, { hash, origin, path }]));
     },
     writeArticles(writes: ArticleWrite[]) {
       if (writes.length === 0) return;

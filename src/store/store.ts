@@ -65,10 +65,21 @@ export interface StoreStats {
  * them. The embedded SQLite + HNSW store is the default; other backends implement this same
  * interface and pass the same contract tests.
  */
+/** What a sync knows of a stored article: the hash of its input, and where it was read from. */
+export interface ArticleVersion {
+  hash: string;
+  origin: string | null;
+  path: string | null;
+}
+
 export interface Store {
   readonly manifest: Manifest;
-  /** Id → input hash, origin and path of every stored article: what a sync compares against. */
-  articleVersions(): Map<string, { hash: string; origin: string | null; path: string | null }>;
+  /**
+   * Id → input hash, origin and path of the stored articles that have one of `ids` or come from
+   * one of `origins`: what a sync compares against. An API write asks only for the articles it
+   * writes; reading every article's version cost a write 0.1 s at 100,000 passages.
+   */
+  articleVersions(scope: { ids: string[]; origins: string[] }): Map<string, ArticleVersion>;
   /** Adds or replaces whole articles (all their passages) in one durable transaction. */
   writeArticles(writes: ArticleWrite[]): void;
   /** Removes articles and their passages in one transaction; unknown ids are ignored. */
@@ -90,10 +101,12 @@ export interface Store {
   /** Persists derived structures (the vector graph) so the next open need not rebuild them. */
   flush(): void;
   /**
-   * Persists the vector graph when the changes written since it was saved have grown past what a
-   * reader should replay, without blocking the event loop on its file: what serve runs after its
-   * writes, on its own (reading) store, whose graph is in memory already, and on the writer
-   * (opened with `checkpointed`). A reader writes only while its process holds the write lock.
+   * What serve runs after its writes, on its own (reading) store, whose graph is in memory
+   * already, and on the writer (opened with `checkpointed`). A reader first takes the writes into
+   * its graph a slice at a time, letting the event loop turn in between. Then the vector graph is
+   * persisted when the changes written since it was saved have grown past what a reader should
+   * replay, without blocking the event loop on its file. A reader writes only while its process
+   * holds the write lock.
    */
   checkpoint(): Promise<void>;
   /** Flushes when writable, then releases the store. */

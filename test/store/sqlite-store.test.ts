@@ -167,6 +167,37 @@ describe('SQLite store files', () => {
     reopened.close();
   });
 
+  it('takes a write into the graph a reader holds a slice at a time, searches answering in between', async () => {
+    const dir = tempDir();
+    const store = open(dir);
+    store.writeArticles([await articleWrite('a', ['First article.']), await articleWrite('b', ['Second article.'])]);
+    store.close();
+    const notices: string[] = [];
+    const reader = openReader(dir, notices);
+    expect(reader.nearest(anyVector, 10)).toHaveLength(2);
+    const writer = openCheckpointed(dir);
+    writer.removeArticles(['b']);
+    writer.writeArticles([await articleWrite('c', longArticle('Long').slice(0, 200))]);
+    // Searches while the reader catches up see the graph as far as it got, never a change twice.
+    const seen: number[] = [];
+    let done = false;
+    const watch = () => {
+      if (done) return;
+      seen.push(reader.nearest(anyVector, 1000).length);
+      setImmediate(watch);
+    };
+    setImmediate(watch);
+    await reader.checkpoint();
+    done = true;
+    writer.close();
+    expect(seen.some((count) => count > 2 && count < 201)).toBe(true);
+    expect(reader.nearest(anyVector, 1000)).toHaveLength(201);
+    expect(reader.passages(reader.nearest(anyVector, 1000).map((hit) => hit.id)).map((p) => p.text)).not.toContain('Second article.');
+    expect(graphFiles(dir)).toEqual(['vectors-1.hnsw']); // 201 changes: left to the log
+    expect(notices).toEqual([]);
+    reader.close();
+  });
+
   it('opens an index made before the passage log, and logs and replays its writes from then on', async () => {
     const dir = tempDir();
     const store = open(dir);

@@ -61,8 +61,24 @@ export function storeContract(name: string, open: (dir: string) => Store): void 
       store.writeArticles([await articleWrite('a', ['Alpha text.']), await articleWrite('b', ['Beta text.'])]);
       store.removeArticles(['a', 'missing']);
       expect(store.getArticle('a')).toBeNull();
-      expect(store.articleVersions()).toEqual(new Map([['b', { hash: 'hash-b-1', origin: '/corpus', path: 'b.txt' }]]));
+      expect(store.articleVersions({ ids: ['a', 'b'], origins: [] })).toEqual(new Map([['b', { hash: 'hash-b-1', origin: '/corpus', path: 'b.txt' }]]));
       expect(await query(store, 'Alpha text', 5)).toEqual(['Beta text.']);
+      store.close();
+    });
+
+    it('gives the versions of the articles asked for by id or by origin, and no others', async () => {
+      const store = open(tempDir());
+      store.writeArticles([
+        await articleWrite('a', ['Alpha text.']),
+        await articleWrite('b', ['Beta text.'], {}, '/other'),
+        await articleWrite('c', ['Gamma text.'], {}, null),
+        await articleWrite('d', ['Delta text.'], {}, '/other'),
+      ]);
+      const ids = (scope: { ids: string[]; origins: string[] }) => [...store.articleVersions(scope).keys()].sort();
+      expect(ids({ ids: ['c', 'missing'], origins: [] })).toEqual(['c']);
+      expect(ids({ ids: [], origins: ['/other'] })).toEqual(['b', 'd']);
+      expect(ids({ ids: ['a', 'b'], origins: ['/other'] })).toEqual(['a', 'b', 'd']);
+      expect(store.articleVersions({ ids: ['c'], origins: [] }).get('c')).toEqual({ hash: 'hash-c-1', origin: null, path: 'c.txt' });
       store.close();
     });
 
