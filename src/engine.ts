@@ -85,9 +85,15 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
       try {
         const result = await work(writer);
         // A write past the log's limit saves the graph here, while searches go on: the graph this
-        // engine already holds, caught up; else the writer's, read from the newest file.
-        await store.checkpoint();
-        await writer.checkpoint();
+        // engine already holds, caught up; else the writer's, read from the newest file. The write
+        // is committed by now: a graph that cannot be saved (a full disk) is saved by a later
+        // write, or caught up from the log on the next start, and the caller still hears of its write.
+        try {
+          await store.checkpoint();
+          await writer.checkpoint();
+        } catch (error) {
+          options.onNotice?.(`the write is committed, but the vector graph could not be saved: ${(error as Error).message}`);
+        }
         return result;
       } finally {
         writer.close();

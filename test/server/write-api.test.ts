@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { createEngine, type Engine } from '../../src/engine.js';
@@ -95,6 +96,46 @@ describe('write API, writes posted at once', () => {
       try {
         const { results } = await restarted.search({ query: 'narwhal census', k: 1, mode: 'dense' });
         expect(results[0].article.id).toBe('needle');
+        expect(notices.filter((notice) => notice.includes('rebuilding'))).toEqual([]);
+      } finally {
+        restarted.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers a committed write even when the graph cannot be saved, and loses none of it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'newsq-unsaved-'));
+    try {
+      const fake = createFakeEmbedder();
+      (await sampleEngine(dir, fake)).close();
+      const db = new Database(join(dir, 'newsq.sqlite'), { readonly: true });
+      const generation = Number(db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'generation'").get()!.value);
+      db.close();
+      // Where the graph of the write's generation is first written, a folder appears while the
+      // passages are embedded (after the writer cleared leftovers): the save fails after the
+      // commit, as on a full disk.
+      const blocker = join(dir, `vectors-${generation + 1}.hnsw.tmp-${process.pid}`);
+      const embedder = { ...fake, embedPassages: (...args: Parameters<typeof fake.embedPassages>) => (mkdirSync(blocker, { recursive: true }), fake.embedPassages(...args)) };
+      const notices: string[] = [];
+      const config = resolveConfig({}, { indexDir: dir });
+      const serving = await createEngine(config, { writable: false, embedder, onNotice: (notice) => notices.push(notice) });
+      await serving.search({ query: 'Rafah', k: 1 }); // the server holds its graph
+      const text = Array.from({ length: 300 }, (_, p) => `Lighthouse log ${p} notes the keeper's lamp oil in barrel ${p}.`).join('\n\n');
+      const response = await createApp(serving).request('/articles', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'lighthouse', text }) });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { embedded: number }).embedded).toBe(300);
+      expect(notices.filter((notice) => notice.startsWith('the write is committed, but the vector graph could not be saved'))).toHaveLength(1);
+      expect(readdirSync(dir).filter((file) => /^vectors-\d+\.hnsw$/.test(file))).toEqual([`vectors-${generation}.hnsw`]);
+      expect((await serving.search({ query: 'lamp oil barrel', k: 1, mode: 'dense' })).results[0].article.id).toBe('lighthouse');
+      serving.close();
+
+      // Restarted (the disk has room again), the older graph catches up from the log.
+      rmSync(blocker, { recursive: true });
+      const restarted = await createEngine(config, { writable: false, embedder: fake, onNotice: (notice) => notices.push(notice) });
+      try {
+        expect((await restarted.search({ query: 'lamp oil barrel', k: 1, mode: 'dense' })).results[0].article.id).toBe('lighthouse');
         expect(notices.filter((notice) => notice.includes('rebuilding'))).toEqual([]);
       } finally {
         restarted.close();
