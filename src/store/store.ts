@@ -60,11 +60,6 @@ export interface StoreStats {
   bytes: number;
 }
 
-/**
- * The durable home of articles, passages and their vectors, and nearest-neighbour search over
- * them. The embedded SQLite + HNSW store is the default; other backends implement this same
- * interface and pass the same contract tests.
- */
 /** What a sync knows of a stored article: the hash of its input, and where it was read from. */
 export interface ArticleVersion {
   hash: string;
@@ -72,6 +67,11 @@ export interface ArticleVersion {
   path: string | null;
 }
 
+/**
+ * The durable home of articles, passages and their vectors, and nearest-neighbour search over
+ * them. The embedded SQLite + HNSW store is the default; other backends implement this same
+ * interface and pass the same contract tests.
+ */
 export interface Store {
   readonly manifest: Manifest;
   /**
