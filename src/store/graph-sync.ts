@@ -47,7 +47,10 @@ export interface GraphSource {
 export interface GraphSync {
   /** The graph, loaded on first use: the newest saved file caught up with the log, or rebuilt. */
   get(): VectorIndex;
-  /** A reader brings its graph up to what writers have committed (before each search). */
+  /**
+   * A reader brings its graph up to what writers have committed (before each search): a few
+   * changes at once, a newer file or many changes in the background, searches going on meanwhile.
+   */
   follow(): void;
   /** Before a writer commits: without a usable graph file, the log has nothing to follow. */
   beforeWrite(): void;
@@ -227,13 +230,41 @@ export function openGraphSync(source: GraphSource): GraphSync {
   /** Writes the held graph's file without blocking the event loop; nothing may change it meanwhile. */
   const saveHeld = async (): Promise<void> => {
     saving = true;
+    const generation = loadedGeneration;
     try {
-      await saveGraphFileAsync(dir, loadedGeneration, loaded!);
-      log.saved(loadedGeneration);
+      await saveGraphFileAsync(dir, generation, loaded!);
+      log.saved(generation);
       dirty = false;
     } finally {
       saving = false;
     }
+  };
+  let switching = false;
+  /**
+   * Reads a newer graph file that a writer saved on libuv's threads (at 1M passages that takes
+   * seconds), then takes it as the held graph, caught up with the log as far as a reader should
+   * replay. Searches meanwhile use the graph held before.
+   */
+  const switchTo = (latest: number): void => {
+    if (switching) return;
+    const live = db.transaction(() => {
+      const changes = log.since(latest);
+      return changes && liveBefore(changes);
+    })();
+    if (live === null) return;
+    switching = true;
+    loadGraphFileAsync(dir, latest, source.dimensions, source.hnsw, live)
+      .then((file) => {
+        // An unreadable file leaves the held graph; a busy graph is left to what holds it, and
+        // the next search tries again.
+        if (!file || !loaded || saving || catching || loadedGeneration >= latest) return;
+        db.transaction(() => {
+          const changes = log.since(latest);
+          if (changes) adopt(file, latest, changes, replayLimit());
+        })();
+      })
+      .catch((error: Error) => source.onNotice?.(`could not switch to the newer vector index: ${error.message}`))
+      .finally(() => (switching = false));
   };
   /** How many changes the newest graph file lacks, or null when there is no usable file. */
   const unsaved = (): number | null => {
@@ -246,15 +277,16 @@ export function openGraphSync(source: GraphSource): GraphSync {
     // A reader (serve) follows writers' commits by replaying their logged changes on its graph.
     // When a writer at work is far ahead (a whole index run), the reader waits for its next saved
     // file, keeping the graph it has meanwhile: it only lacks the newest passages (lexical search
-    // already finds them) or still holds removed ones (hydration drops them).
+    // already finds them) or still holds removed ones (hydration drops them). Reading that file,
+    // or replaying many changes when no writer will save one, goes on between searches.
     follow() {
       // While its file is written, or it catches up in slices (checkpoint), the graph is left to that.
       if (!loaded || saving || catching) return;
-      // Few changes are replayed; many, only when no newer file holds them and no writer will save one.
+      // A few hundred changes are replayed at once (a tenth of a second at 100k passages).
       if (caughtUp(() => false)) return;
       const latest = latestGraphGeneration(dir);
-      if (latest !== null && latest > loadedGeneration) openFile(replayLimit());
-      else caughtUp(() => !writerAtWork());
+      if (latest !== null && latest > loadedGeneration) switchTo(latest);
+      else if (!writerAtWork()) catchUp().catch((error: Error) => source.onNotice?.(`could not replay the passage log: ${error.message}`));
     },
     beforeWrite() {
       if (!loaded && unsaved() === null) get();
