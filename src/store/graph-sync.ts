@@ -175,16 +175,16 @@ export function openGraphSync(source: GraphSource): GraphSync {
     return loaded!;
   };
   /**
-   * Replays what writers logged since the held graph's generation, when `allowMany` or the changes
-   * are few; false when it did not. A graph the log does not fit is dropped, and loaded again (or
+   * Replays what writers logged since the held graph's generation at once, when the changes are
+   * few; false when they are not. A graph the log does not fit is dropped, and loaded again (or
    * rebuilt) by the next get().
    */
-  const caughtUp = (allowMany: () => boolean): boolean =>
+  const caughtUp = (): boolean =>
     db.transaction(() => {
       const now = source.generation();
       if (now === loadedGeneration) return true;
       const pending = log.countSince(loadedGeneration);
-      if (pending === null || (pending > REPLAY_LIMIT && !allowMany())) return false;
+      if (pending === null || pending > REPLAY_LIMIT) return false;
       if (!replayed(loaded!, log.since(loadedGeneration)!)) {
         loaded = null;
         return true;
@@ -283,7 +283,7 @@ export function openGraphSync(source: GraphSource): GraphSync {
       // While its file is written, or it catches up in slices (checkpoint), the graph is left to that.
       if (!loaded || saving || catching) return;
       // A few hundred changes are replayed at once (a tenth of a second at 100k passages).
-      if (caughtUp(() => false)) return;
+      if (caughtUp()) return;
       const latest = latestGraphGeneration(dir);
       if (latest !== null && latest > loadedGeneration) switchTo(latest);
       else if (!writerAtWork()) catchUp().catch((error: Error) => source.onNotice?.(`could not replay the passage log: ${error.message}`));
