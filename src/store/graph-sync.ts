@@ -58,6 +58,8 @@ export interface GraphSync {
   afterWrite(generation: number, removed: number[], added: { id: number; vector: Float32Array }[]): void;
   /** A writer saves the graph if its file lacks some of it. */
   flush(): void;
+  /** Flushes, and stops what goes on in the background: the database is about to close. */
+  close(): void;
   /**
    * After a write: a reader holding a graph catches it up with the log a slice at a time, letting
    * the event loop (serve's searches) turn in between. Then, once the log holds more than a reader
@@ -179,7 +181,7 @@ export function openGraphSync(source: GraphSource): GraphSync {
    * few; false when they are not. A graph the log does not fit is dropped, and loaded again (or
    * rebuilt) by the next get().
    */
-  const caughtUp = (): boolean =>
+  const replayFew = (): boolean =>
     db.transaction(() => {
       const now = source.generation();
       if (now === loadedGeneration) return true;
@@ -192,6 +194,8 @@ export function openGraphSync(source: GraphSource): GraphSync {
       loadedGeneration = now;
       return true;
     })();
+  // Set when the store closes: work going on between searches stops at its next turn.
+  let closed = false;
   let catching: Promise<void> | null = null;
   /**
    * Replays what writers logged since the held graph's generation a slice at a time, letting the
@@ -202,7 +206,7 @@ export function openGraphSync(source: GraphSource): GraphSync {
   const catchUp = (): Promise<void> =>
     (catching ??= (async () => {
       try {
-        for (;;) {
+        while (!closed) {
           const target = loaded;
           // One read transaction: the generation and the changes up to it agree.
           const pending = target && db.transaction(() => {
@@ -214,7 +218,7 @@ export function openGraphSync(source: GraphSource): GraphSync {
           if (!pending) return;
           for (let from = 0; from < pending.plan.length; from += REPLAY_SLICE) {
             if (from > 0) await new Promise((resolve) => setImmediate(resolve));
-            if (loaded !== target) return;
+            if (closed || loaded !== target) return;
             if (!applied(target, pending.plan.slice(from, from + REPLAY_SLICE))) {
               loaded = null;
               return;
@@ -257,7 +261,7 @@ export function openGraphSync(source: GraphSource): GraphSync {
       .then((file) => {
         // An unreadable file leaves the held graph; a busy graph is left to what holds it, and
         // the next search tries again.
-        if (!file || !loaded || saving || catching || loadedGeneration >= latest) return;
+        if (closed || !file || !loaded || saving || catching || loadedGeneration >= latest) return;
         db.transaction(() => {
           const changes = log.since(latest);
           if (changes) adopt(file, latest, changes, replayLimit());
@@ -265,6 +269,12 @@ export function openGraphSync(source: GraphSource): GraphSync {
       })
       .catch((error: Error) => source.onNotice?.(`could not switch to the newer vector index: ${error.message}`))
       .finally(() => (switching = false));
+  };
+  const flush = (): void => {
+    if (!dirty || !source.writable || !loaded) return;
+    saveGraphFile(dir, loadedGeneration, loaded);
+    log.saved(loadedGeneration);
+    dirty = false;
   };
   /** How many changes the newest graph file lacks, or null when there is no usable file. */
   const unsaved = (): number | null => {
@@ -283,7 +293,7 @@ export function openGraphSync(source: GraphSource): GraphSync {
       // While its file is written, or it catches up in slices (checkpoint), the graph is left to that.
       if (!loaded || saving || catching) return;
       // A few hundred changes are replayed at once (a tenth of a second at 100k passages).
-      if (caughtUp()) return;
+      if (replayFew()) return;
       const latest = latestGraphGeneration(dir);
       if (latest !== null && latest > loadedGeneration) switchTo(latest);
       else if (!writerAtWork()) catchUp().catch((error: Error) => source.onNotice?.(`could not replay the passage log: ${error.message}`));
@@ -305,11 +315,10 @@ export function openGraphSync(source: GraphSource): GraphSync {
       if (loaded.deletedShare > REBUILD_DELETED_SHARE) loaded = rebuild();
       dirty = true;
     },
-    flush() {
-      if (!dirty || !source.writable || !loaded) return;
-      saveGraphFile(dir, loadedGeneration, loaded);
-      log.saved(loadedGeneration);
-      dirty = false;
+    flush,
+    close() {
+      closed = true;
+      flush();
     },
     async checkpoint() {
       if (!source.writable) {

@@ -268,7 +268,7 @@ function openLocked(options: SqliteStoreOptions, lock: WriteLock | null): Store 
     checkpoint: graph.checkpoint,
     close() {
       try {
-        graph.flush();
+        graph.close();
         db.close();
       } finally {
         lock?.release();

@@ -327,6 +327,23 @@ describe('a reader following a long write', () => {
     reader.close();
   });
 
+  it('closed while it reads the newer file, stops quietly', async () => {
+    const dir = tempDir();
+    const first = open(dir);
+    first.writeArticles([await articleWrite('a', ['First article.'])]);
+    first.close();
+    const notices: string[] = [];
+    const reader = openReader(dir, notices);
+    expect(reader.nearest(anyVector, 1000)).toHaveLength(1);
+    const writer = open(dir);
+    writer.writeArticles([await articleWrite('b', paragraphs)]);
+    writer.close();
+    expect(reader.nearest(anyVector, 1000)).toHaveLength(1); // the newer file is being read
+    reader.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(notices).toEqual([]);
+  });
+
   it('opened after its writer stopped before saving, replays the log whole: no writer will save the graph', async () => {
     const dir = tempDir();
     const writer = open(dir);
