@@ -282,13 +282,7 @@ function benchHnsw(vectors: Float32Array[], queryVectors: Float32Array[]): void 
     vectors.forEach((v, i) => index.add(i, v));
   });
   for (const ef of [16, 32, 64, 128, 256]) {
-    const latencies: number[] = [];
-    const found = queryVectors.map((q) => {
-      const started = performance.now();
-      const hits = index.search(q, 10, { ef });
-      latencies.push((performance.now() - started) * 1000);
-      return hits.map((h) => h.id);
-    });
+    const { found, latencies } = timedSearches(index, queryVectors, ef);
     rows.push({ ef, 'recall@10': round(recallAtK(truth, found), 4), 'p50 µs': round(median(latencies), 1), 'p99 µs': round(percentile(latencies, 99), 1), default: ef === config.hnsw.efSearch ? 'yes' : '' });
   }
   results.hnsw = { vectors: vectors.length, m: config.hnsw.m, efConstruction: config.hnsw.efConstruction, buildMs: round(buildMs, 1), rows };
@@ -316,17 +310,23 @@ function benchHnswUpdates(vectors: Float32Array[], queryVectors: Float32Array[])
     ['built afresh', fresh],
   ];
   const rows = graphs.map(([graph, index]) => {
-    const latencies: number[] = [];
-    const found = queryVectors.map((q) => {
-      const started = performance.now();
-      const hits = index.search(q, 10);
-      latencies.push((performance.now() - started) * 1000);
-      return hits.map((h) => h.id);
-    });
+    const { found, latencies } = timedSearches(index, queryVectors);
     return { graph, elements: index.elements, 'recall@10': round(recallAtK(truth, found), 4), 'p50 µs': round(median(latencies), 1) };
   });
   results.hnswUpdates = { live: vectors.length - half, removedAndReplaced: half, rows };
   printTable(`3b. HNSW after ${half} removals, each followed by an addition (${vectors.length - half} live vectors, ef=${config.hnsw.efSearch})`, rows);
+}
+
+/** The 10 nearest ids for each query vector, and each search's time in µs. */
+function timedSearches(index: VectorIndex, queryVectors: Float32Array[], ef?: number): { found: number[][]; latencies: number[] } {
+  const latencies: number[] = [];
+  const found = queryVectors.map((q) => {
+    const started = performance.now();
+    const hits = index.search(q, 10, { ef });
+    latencies.push((performance.now() - started) * 1000);
+    return hits.map((h) => h.id);
+  });
+  return { found, latencies };
 }
 
 function performanceOf(run: () => void): number {
@@ -539,13 +539,7 @@ async function benchScale(real: Float32Array[], queryVectors: Float32Array[]): P
     let loaded!: VectorIndex;
     const loadMs = performanceOf(() => (loaded = VectorIndex.load(file, vectors[0].length, config.hnsw, size)));
     const rssLoaded = process.memoryUsage().rss - rssBefore;
-    const latencies: number[] = [];
-    const found = probes.map((q) => {
-      const started = performance.now();
-      const hits = loaded.search(q, 10);
-      latencies.push((performance.now() - started) * 1000);
-      return hits.map((h) => h.id);
-    });
+    const { found, latencies } = timedSearches(loaded, probes);
     const row: Record<string, string | number> = {
       vectors: size,
       'build s': round(buildMs / 1000, 1),
