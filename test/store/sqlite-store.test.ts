@@ -21,6 +21,14 @@ const anyVector = new Float32Array(32).fill(0.1);
 const longArticle = (prefix: string) => Array.from({ length: 300 }, (_, i) => `${prefix} paragraph number ${i} about item${i}.`);
 // A writer that leaves saving the graph past the log's limit to checkpoint(), as serve's do.
 const openCheckpointed = (dir: string) => openSqliteStore({ dir, identity, hnsw, writable: true, checkpointed: true })!;
+/** A new index folder holding one article, its graph saved and no writer left open. */
+async function indexOfOneArticle(): Promise<string> {
+  const dir = tempDir();
+  const store = open(dir);
+  store.writeArticles([await articleWrite('a', ['First article.'])]);
+  store.close();
+  return dir;
+}
 /** Whether the event loop turned while `work` ran: it does while a file is read or written off it. */
 async function loopTurnsDuring(work: () => Promise<void>): Promise<boolean> {
   let turned = false;
@@ -89,10 +97,7 @@ describe('SQLite store files', () => {
   });
 
   it('saves the graph once a write takes the log past its limit, keeping the log since the save before', async () => {
-    const dir = tempDir();
-    const store = open(dir);
-    store.writeArticles([await articleWrite('a', ['First article.'])]);
-    store.close();
+    const dir = await indexOfOneArticle();
     const first = readFileSync(join(dir, 'vectors-1.hnsw'));
     const second = open(dir);
     second.writeArticles([await articleWrite('b', longArticle('Second'))]);
@@ -116,10 +121,7 @@ describe('SQLite store files', () => {
   });
 
   it('checkpointed, leaves that save to checkpoint(), which reads and writes the file off the event loop', async () => {
-    const dir = tempDir();
-    const store = open(dir);
-    store.writeArticles([await articleWrite('a', ['First article.'])]);
-    store.close();
+    const dir = await indexOfOneArticle();
     const writer = openCheckpointed(dir);
     writer.writeArticles([await articleWrite('b', ['A small write stays in the log.'])]);
     await writer.checkpoint();
@@ -138,10 +140,7 @@ describe('SQLite store files', () => {
   });
 
   it('is saved by a reader from the graph it holds, while its own process holds the lock', async () => {
-    const dir = tempDir();
-    const store = open(dir);
-    store.writeArticles([await articleWrite('a', ['First article.'])]);
-    store.close();
+    const dir = await indexOfOneArticle();
     const notices: string[] = [];
     const reader = openReader(dir, notices);
     expect(reader.nearest(anyVector, 10)).toHaveLength(1); // its graph is in memory
@@ -311,10 +310,7 @@ describe('a reader following a long write', () => {
   const paragraphs = longArticle('Long');
 
   it('switches to the graph the writer saved at its end', async () => {
-    const dir = tempDir();
-    const first = open(dir);
-    first.writeArticles([await articleWrite('a', ['First article.'])]);
-    first.close();
+    const dir = await indexOfOneArticle();
     const reader = openReader(dir);
     expect(reader.nearest(anyVector, 1000)).toHaveLength(1);
     const writer = open(dir);
@@ -328,10 +324,7 @@ describe('a reader following a long write', () => {
   });
 
   it('closed while it reads the newer file, stops quietly', async () => {
-    const dir = tempDir();
-    const first = open(dir);
-    first.writeArticles([await articleWrite('a', ['First article.'])]);
-    first.close();
+    const dir = await indexOfOneArticle();
     const notices: string[] = [];
     const reader = openReader(dir, notices);
     expect(reader.nearest(anyVector, 1000)).toHaveLength(1);
