@@ -203,33 +203,39 @@ export function openGraphSync(source: GraphSource): GraphSync {
    * land meanwhile are taken in too). Searches meanwhile use the graph as far as it got: they miss
    * some new passages (lexical search finds them) or still meet removed ones (hydration drops them).
    */
-  const catchUp = (): Promise<void> =>
-    (catching ??= (async () => {
-      try {
-        while (!closed) {
-          const target = loaded;
-          // One read transaction: the generation and the changes up to it agree.
-          const pending = target && db.transaction(() => {
-            const now = source.generation();
-            const changes = now === loadedGeneration ? null : log.since(loadedGeneration);
-            return changes && { now, plan: planReplay(changes) };
-          })();
-          // Caught up, or the log no longer reaches back: follow() loads a newer file then.
-          if (!pending) return;
-          for (let from = 0; from < pending.plan.length; from += REPLAY_SLICE) {
-            if (from > 0) await new Promise((resolve) => setImmediate(resolve));
-            if (closed || loaded !== target) return;
-            if (!applied(target, pending.plan.slice(from, from + REPLAY_SLICE))) {
-              loaded = null;
-              return;
-            }
-          }
-          loadedGeneration = pending.now;
+  const catchUp = (): Promise<void> => {
+    if (catching) return catching;
+    // Cleared a microtask after it settles, so after it was recorded even when the replay never awaits.
+    const run = replayInSlices();
+    catching = run;
+    const clear = () => {
+      if (catching === run) catching = null;
+    };
+    run.then(clear, clear);
+    return run;
+  };
+  const replayInSlices = async (): Promise<void> => {
+    while (!closed) {
+      const target = loaded;
+      // One read transaction: the generation and the changes up to it agree.
+      const pending = target && db.transaction(() => {
+        const now = source.generation();
+        const changes = now === loadedGeneration ? null : log.since(loadedGeneration);
+        return changes && { now, plan: planReplay(changes) };
+      })();
+      // Caught up, or the log no longer reaches back: follow() loads a newer file then.
+      if (!pending) return;
+      for (let from = 0; from < pending.plan.length; from += REPLAY_SLICE) {
+        if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+        if (closed || loaded !== target) return;
+        if (!applied(target, pending.plan.slice(from, from + REPLAY_SLICE))) {
+          loaded = null;
+          return;
         }
-      } finally {
-        catching = null;
       }
-    })());
+      loadedGeneration = pending.now;
+    }
+  };
   let saving = false;
   /** Writes the held graph's file without blocking the event loop; nothing may change it meanwhile. */
   const saveHeld = async (): Promise<void> => {

@@ -145,3 +145,38 @@ describe('write API, writes posted at once', () => {
     }
   });
 });
+
+describe('write API, followed by dense search', () => {
+  it('finds every write in dense search at once, one change or many, and never a removed passage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'newsq-follow-'));
+    const embedder = createFakeEmbedder();
+    (await sampleEngine(dir, embedder)).close();
+    const serving = await createEngine(resolveConfig({}, { indexDir: dir }), { writable: false, embedder });
+    try {
+      const app = createApp(serving);
+      const post = (body: unknown) => app.request('/articles', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const topDense = async (query: string) => (await serving.search({ query, k: 1, mode: 'dense' })).results[0];
+      const words = ['quantum', 'marzipan', 'hummingbird', 'titicaca', 'zeppelin', 'okapi', 'saffron', 'glacier'];
+      for (let round = 0; round < words.length; round++) {
+        // Even rounds write one passage; odd ones write 40, more than one replay slice.
+        const paragraphs = round % 2 === 0 ? 1 : 40;
+        const text = Array.from({ length: paragraphs }, (_, p) => `${words[round]} report ${round} item ${p} ${words[round]} ${words[round]}`).join('\n\n');
+        expect((await post({ id: `story-${round}`, text })).status).toBe(200);
+        const hit = await topDense(`${words[round]} report ${round} item 0 ${words[round]} ${words[round]}`);
+        expect(hit.article.id, `round ${round}`).toBe(`story-${round}`);
+        expect(hit.score).toBeGreaterThan(0.99);
+      }
+      for (const round of [0, 1, 2, 3]) {
+        expect((await app.request(`/articles/story-${round}`, { method: 'DELETE' })).status).toBe(200);
+        for (let ask = 0; ask < 3; ask++) {
+          const { results } = await serving.search({ query: `${words[round]} report ${round} item 0`, k: 10, mode: 'dense' });
+          expect(results.map((result) => result.article.id)).not.toContain(`story-${round}`);
+        }
+      }
+      expect((await topDense(`${words[7]} report 7 item 0 ${words[7]} ${words[7]}`)).article.id).toBe('story-7');
+    } finally {
+      serving.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
