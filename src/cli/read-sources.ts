@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { NewsqError } from '../errors.js';
 import { ARTICLE_EXTENSIONS, parseFile, type Skipped } from '../ingest/parse.js';
@@ -68,7 +68,10 @@ function readInto(source: SyncSource, file: string, path: string, named = false)
     return skip(`unsupported file type "${extension || basename(file)}" (newsq reads ${ARTICLE_EXTENSIONS.join(' ')})`);
   }
   try {
-    const size = statSync(file).size;
+    const stats = statSync(file);
+    // A named pipe, socket or device would block the read, or never end.
+    if (!stats.isFile()) return skip(`not a regular file (${describeKind(stats)})`);
+    const size = stats.size;
     const limit = extension === '.jsonl' || extension === '.ndjson' || extension === '.json' ? MAX_EXPORT_BYTES : MAX_FILE_BYTES;
     if (size > limit) return skip(`file too large (${Math.round(size / 1048576)} MB; the limit for ${extension} is ${limit / 1048576} MB)`);
     const parsed = parseFile(path, readFileSync(file));
@@ -77,4 +80,11 @@ function readInto(source: SyncSource, file: string, path: string, named = false)
   } catch (error) {
     skip(`cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+}
+
+function describeKind(stats: Stats): string {
+  if (stats.isFIFO()) return 'a named pipe';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'not a file';
 }
