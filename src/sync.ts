@@ -69,7 +69,7 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
     summary.skipped.push(...source.skipped);
     for (const input of source.articles) {
       if (seen.has(input.id)) {
-        summary.skipped.push({ path: input.path ?? input.id, reason: `duplicate article id ${input.id}` });
+        summary.skipped.push({ path: input.location ?? input.path ?? input.id, reason: `duplicate article id ${input.id}` });
         continue;
       }
       seen.add(input.id);
@@ -136,7 +136,7 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
     prepared++;
     preparedPassages += article.passages.length;
     if (article.passages.length === 0) {
-      summary.skipped.push({ path: input.path ?? input.id, reason: 'no article text left after removing boilerplate' });
+      summary.skipped.push({ path: input.location ?? input.path ?? input.id, reason: 'no title, and no article text left after removing boilerplate' });
       continue;
     }
     group.push({ origin, hash, prepared: article });

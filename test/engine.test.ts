@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
 import { createEngine } from '../src/engine.js';
+import { parseFile } from '../src/ingest/parse.js';
 import { createFakeEmbedder } from './helpers/fake-embedder.js';
 import { sampleEngine } from './helpers/engine.js';
 import { tempDir } from './helpers/fixtures.js';
@@ -38,5 +39,34 @@ describe('opening an engine to read', () => {
     (await sampleEngine(dir)).close();
     const failing = Promise.reject(Object.assign(new Error('cannot load the model'), { code: 'model_unavailable' }));
     await expect(createEngine(resolveConfig({}, { indexDir: dir }), { writable: false, embedder: failing })).rejects.toMatchObject({ code: 'model_unavailable' });
+  });
+});
+
+describe('headline-only articles', () => {
+  it('indexes a headline alone, or a text that only repeats it, with its title as its passage; skips only an article with neither', async () => {
+    const engine = await createEngine(resolveConfig({}, { indexDir: tempDir() }), { writable: true, embedder: createFakeEmbedder() });
+    try {
+      const flash = [
+        { id: 'flash-1', title: 'FLASH: Egypt closes the Rafah crossing to aid convoys', source: 'Wire' },
+        { id: 'flash-2', title: 'BRIEF: Qatar hosts ceasefire talks', text: 'BRIEF: Qatar hosts ceasefire talks' },
+        { id: 'empty', text: '   ', source: 'Wire' },
+        { id: 'full', title: 'Full story', text: 'A full story has a body that says more than its headline.' },
+      ];
+      const parsed = parseFile('flash.jsonl', Buffer.from(flash.map((item) => JSON.stringify(item)).join('\n')));
+      const summary = await engine.sync([{ origin: '/feeds/flash.jsonl', ...parsed }]);
+      expect(summary).toMatchObject({ articles: 3, added: 3 });
+      expect(summary.skipped).toEqual([{ path: 'flash.jsonl:3', reason: expect.stringMatching(/^article: article has neither a title nor text/) }]);
+      expect(engine.article('flash-1')?.paragraphs).toEqual(['FLASH: Egypt closes the Rafah crossing to aid convoys']);
+      expect(engine.article('flash-2')?.paragraphs).toEqual(['BRIEF: Qatar hosts ceasefire talks']);
+      const { results } = await engine.search({ query: 'Egypt closes Rafah crossing', k: 1 });
+      expect(results[0].article.id).toBe('flash-1');
+
+      // Everything boilerplate and no title: skipped, named by its line.
+      const boilerplate = parseFile('more.jsonl', Buffer.from(`${JSON.stringify({ id: 'x', text: 'full story' })}\n${JSON.stringify({ id: 'y', text: 'Advertisement' })}\n`));
+      const again = await engine.sync([{ origin: '/feeds/more.jsonl', ...boilerplate }]);
+      expect(again.skipped).toEqual([{ path: 'more.jsonl:2', reason: 'no title, and no article text left after removing boilerplate' }]);
+    } finally {
+      engine.close();
+    }
   });
 });

@@ -8,6 +8,8 @@ export interface ArticleInput {
   published: string | null;
   /** Where it was read from, relative to the folder given; null when it came from no file. */
   path: string | null;
+  /** Where in its file, for messages: `feed.jsonl:12`, `export.json[3]`; else its path. */
+  location?: string;
 }
 
 /** A cleaned article: metadata filled in, text split into paragraphs of article text. */

@@ -42,6 +42,9 @@ export function cleanArticle(input: ArticleInput): Article {
     seen.add(key);
     return true;
   });
+  // A headline alone, or a text that only repeats it: the headline is what the article says.
+  const title = input.title?.trim() || null;
+  if (paragraphs.length === 0 && title) paragraphs.push(title);
   for (const paragraph of paragraphs) {
     const inline = readInlineMetadata(paragraph);
     lifted.source ??= inline.source;
@@ -51,7 +54,7 @@ export function cleanArticle(input: ArticleInput): Article {
 
   return {
     id: input.id,
-    title: input.title?.trim() || null,
+    title,
     source: input.source?.trim() || lifted.source || null,
     published: (input.published && parseDate(input.published)) || lifted.published || null,
     path: input.path,

@@ -35,9 +35,10 @@ export const articleObjectSchema = z
     published: nullableText,
   })
   .transform((value, context) => {
-    const text = value.text ?? value.body ?? value.content;
-    if (!text?.trim()) {
-      context.addIssue({ code: 'custom', message: 'article has no text (fields text, body or content)' });
+    // A headline alone (a flash, a brief) is an article: its title is its one passage.
+    const text = value.text ?? value.body ?? value.content ?? '';
+    if (!text.trim() && !value.title?.trim()) {
+      context.addIssue({ code: 'custom', message: 'article has neither a title nor text (fields title, text, body or content)' });
       return z.NEVER;
     }
     const id = value.id ?? value._id;
@@ -91,7 +92,7 @@ function decode(bytes: Uint8Array): string | { reason: string } {
 }
 
 function single(path: string, article: ArticleInput): ParsedFile {
-  if (!article.text.trim()) return { articles: [], skipped: [{ path, reason: 'no article text' }] };
+  if (!article.text.trim() && !article.title?.trim()) return { articles: [], skipped: [{ path, reason: 'no title and no article text' }] };
   return { articles: [article], skipped: [] };
 }
 
@@ -176,5 +177,5 @@ function collect(result: ParsedFile, where: string, fallbackId: string, path: st
     return;
   }
   const { id, title, text, url, source, published } = parsed.data;
-  result.articles.push({ id: id ?? fallbackId, title, text, url, source, published, path });
+  result.articles.push({ id: id ?? fallbackId, title, text, url, source, published, path, location: where });
 }

@@ -44,8 +44,8 @@ describe('newsq CLI end to end, with the real model', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toBe(''); // --json: the summary and nothing else
     const summary = JSON.parse(run.stdout);
-    expect(Object.keys(summary).sort()).toEqual(['added', 'articles', 'embedded', 'removed', 'seconds', 'skipped', 'unchanged', 'updated']);
-    expect(summary).toMatchObject({ articles: 6, added: 6, updated: 0, removed: 0, unchanged: 0 });
+    expect(Object.keys(summary).sort()).toEqual(['added', 'articles', 'embedded', 'removed', 'seconds', 'skipped', 'skippedCount', 'unchanged', 'updated']);
+    expect(summary).toMatchObject({ articles: 6, added: 6, updated: 0, removed: 0, unchanged: 0, skippedCount: 3 });
     expect(summary.embedded).toBeGreaterThan(90);
     expect(summary.skipped).toEqual([
       { path: 'empty.txt', reason: 'empty file' },

@@ -30,14 +30,16 @@ describe('parseFile', () => {
     const json = JSON.stringify([
       { _id: 7, title: 'A', body: 'Body A.' },
       { id: 'b', title: 'B', content: 'Content B.', url: 'https://example.org/b', published: '2024-01-01' },
-      { title: 'no text' },
+      { title: 'A headline alone' },
+      { source: 'neither title nor text' },
     ]);
     const { articles, skipped } = parseFile('export.json', bytes(json));
-    expect(articles.map((a) => [a.id, a.text, a.url])).toEqual([
-      ['7', 'Body A.', null],
-      ['b', 'Content B.', 'https://example.org/b'],
+    expect(articles.map((a) => [a.id, a.text, a.url, a.location])).toEqual([
+      ['7', 'Body A.', null, 'export.json[0]'],
+      ['b', 'Content B.', 'https://example.org/b', 'export.json[1]'],
+      ['export.json#2', '', null, 'export.json[2]'],
     ]);
-    expect(skipped).toEqual([{ path: 'export.json[2]', reason: 'article: article has no text (fields text, body or content)' }]);
+    expect(skipped).toEqual([{ path: 'export.json[3]', reason: 'article: article has neither a title nor text (fields title, text, body or content)' }]);
   });
 
   it('reads JSONL line by line, reporting each bad line with its number', () => {

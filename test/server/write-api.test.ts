@@ -58,7 +58,7 @@ describe('write API, on a serving (reading) engine', () => {
   it('requires the API key for writes, and rejects bodies that are not articles', async () => {
     expect((await app.request('/articles', { method: 'POST', body: '{"text":"x"}' })).status).toBe(401);
     expect((await app.request('/articles/x', { method: 'DELETE' })).status).toBe(401);
-    for (const body of [{ title: 'no text' }, [], 5, 'text']) {
+    for (const body of [{ source: 'neither title nor text' }, [], 5, 'text']) {
       const response = await post(body);
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('bad_request');

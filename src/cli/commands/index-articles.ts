@@ -15,7 +15,7 @@ from the same folders removed. Unreadable files are reported and skipped.
 
   --index-dir DIR  index folder (default index/, or NEWSQ_INDEX_DIR)
   --rebuild        discard the existing index and build it anew
-  --json           print one summary object`,
+  --json           print one summary object (skippedCount, and each skip in skipped)`,
   options: { ...COMMON_OPTIONS, rebuild: { type: 'boolean' }, json: { type: 'boolean' } },
   positionals: { min: 1, max: Infinity },
 };
@@ -25,7 +25,7 @@ export async function runIndex(argv: string[], context: CliContext): Promise<num
   if (values.help) return help(context, indexSpec);
   const config = configFrom(context, values, {}, indexSpec.usage);
   const summary = await indexFolders(positionals, config, context, { rebuild: Boolean(values.rebuild), quiet: Boolean(values.json) });
-  if (values.json) context.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (values.json) context.stdout.write(`${JSON.stringify({ ...summary, skippedCount: summary.skipped.length })}\n`);
   else context.stdout.write(describeSummary(summary, config.indexDir));
   return 0;
 }
@@ -55,7 +55,7 @@ export async function indexFolders(
 
 function describeSummary(summary: SyncSummary, indexDir: string): string {
   const lines = [
-    `${summary.articles} articles in ${indexDir}: ${summary.added} added, ${summary.updated} updated, ${summary.removed} removed, ${summary.unchanged} unchanged`,
+    `${summary.articles} articles in ${indexDir}: ${summary.added} added, ${summary.updated} updated, ${summary.removed} removed, ${summary.unchanged} unchanged, ${summary.skipped.length} skipped`,
     `${summary.embedded} passages embedded in ${summary.seconds} s`,
   ];
   if (summary.skipped.length > 0) {
