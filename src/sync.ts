@@ -1,5 +1,5 @@
 import type { Embedder } from './embed/embedder.js';
-import type { ArticleInput } from './ingest/article.js';
+import { articleIdProblem, type ArticleInput } from './ingest/article.js';
 import type { Skipped } from './ingest/parse.js';
 import { hashInput, prepareArticle, type PreparedArticle } from './ingest/prepare.js';
 import type { Store } from './store/store.js';
@@ -70,6 +70,11 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
     for (const input of source.articles) {
       if (seen.has(input.id)) {
         summary.skipped.push({ path: input.location ?? input.path ?? input.id, reason: `duplicate article id ${input.id}` });
+        continue;
+      }
+      const problem = articleIdProblem(input.id);
+      if (problem) {
+        summary.skipped.push({ path: input.location ?? input.path ?? input.id, reason: `the id ${JSON.stringify(input.id)} ${problem}` });
         continue;
       }
       seen.add(input.id);

@@ -70,3 +70,17 @@ describe('headline-only articles', () => {
     }
   });
 });
+
+describe('article ids', () => {
+  it('skips an article whose id no route could reach, however it was read, and indexes the rest', async () => {
+    const engine = await createEngine(resolveConfig({}, { indexDir: tempDir() }), { writable: true, embedder: createFakeEmbedder() });
+    try {
+      const article = (id: string) => ({ id, title: 'A title', text: 'Some text.', url: null, source: null, published: null, path: id });
+      const summary = await engine.sync([{ origin: '/folder', articles: [article('odd\nname.txt'), article('fine.txt')], skipped: [] }]);
+      expect(summary.added).toBe(1);
+      expect(summary.skipped).toEqual([{ path: 'odd\nname.txt', reason: expect.stringMatching(/^the id "odd\\nname.txt" must be 1 to 1024 characters/) }]);
+    } finally {
+      engine.close();
+    }
+  });
+});

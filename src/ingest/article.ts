@@ -12,6 +12,20 @@ export interface ArticleInput {
   location?: string;
 }
 
+/** Longest article id, in characters. */
+export const MAX_ID_LENGTH = 1024;
+
+/**
+ * Why a string cannot be an article id, or null when it can. Every id must be reachable at
+ * `/articles/{id}` and printable on one line: not empty, not too long, no control characters.
+ */
+export function articleIdProblem(id: string): string | null {
+  if (!id.trim() || id.length > MAX_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(id)) {
+    return `must be 1 to ${MAX_ID_LENGTH} characters, not only spaces, with no control characters (such as a newline or a tab)`;
+  }
+  return null;
+}
+
 /** A cleaned article: metadata filled in, text split into paragraphs of article text. */
 export interface Article {
   id: string;

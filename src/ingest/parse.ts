@@ -1,6 +1,6 @@
 import { constants } from 'node:buffer';
 import { z } from 'zod';
-import type { ArticleInput } from './article.js';
+import { articleIdProblem, type ArticleInput } from './article.js';
 import { htmlToDocument } from './html.js';
 
 /** An input that could not be read as articles, with the reason. */
@@ -19,21 +19,25 @@ const { MAX_STRING_LENGTH } = constants;
 /** File extensions newsq reads, by format. */
 export const ARTICLE_EXTENSIONS = ['.txt', '.md', '.markdown', '.html', '.htm', '.json', '.jsonl', '.ndjson'];
 
-const nullableText = z.string().nullish().transform((value) => value ?? null);
+const nullableText = z
+  .string({ error: 'must be a string or null' })
+  .nullish()
+  .transform((value) => value ?? null);
+const text = z.string({ error: 'must be a string' }).optional();
+const id = z
+  .union([z.string(), z.number()], { error: 'must be a string or a number' })
+  .optional()
+  .superRefine((value, context) => {
+    const problem = value === undefined ? null : articleIdProblem(String(value));
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
 
 /** The article object of JSON and JSONL input, with the field names other tools export. */
 export const articleObjectSchema = z
-  .object({
-    id: z.union([z.string(), z.number()]).optional(),
-    _id: z.union([z.string(), z.number()]).optional(),
-    title: nullableText,
-    text: z.string().optional(),
-    body: z.string().optional(),
-    content: z.string().optional(),
-    url: nullableText,
-    source: nullableText,
-    published: nullableText,
-  })
+  .object(
+    { id, _id: id, title: nullableText, text, body: text, content: text, url: nullableText, source: nullableText, published: nullableText },
+    { error: 'must be an article object' },
+  )
   .transform((value, context) => {
     // A headline alone (a flash, a brief) is an article: its title is its one passage.
     const text = value.text ?? value.body ?? value.content ?? '';

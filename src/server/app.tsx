@@ -66,7 +66,7 @@ export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: s
     const form = { q: raw.q ?? '', source: raw.source ?? '', from: raw.from ?? '', to: raw.to ?? '' };
     if (!form.q.trim()) return c.html(<SearchPage form={form} />);
     try {
-      assertUtf8Query(c.req.url);
+      assertQuery(c);
       const { q, ...options } = validate(searchParamsSchema, { ...raw, source: raw.source || undefined, from: raw.from || undefined, to: raw.to || undefined });
       return c.html(<SearchPage form={form} response={await search(toSearchRequest(q, options))} />);
     } catch (error) {
@@ -127,7 +127,8 @@ function requireApiKey(key: string): MiddlewareHandler {
   const expected = createHash('sha256').update(key).digest();
   return async (c, next) => {
     if (c.req.path === '/health') return next();
-    const match = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '');
+    // Authentication schemes are case-insensitive (RFC 9110): `bearer` is `Bearer`.
+    const match = /^Bearer +(.+)$/i.exec(c.req.header('authorization') ?? '');
     // Hashing both sides gives equal lengths, so the comparison time says nothing about the key.
     const given = createHash('sha256').update(match?.[1] ?? '').digest();
     if (!match || !timingSafeEqual(given, expected)) {
@@ -167,9 +168,17 @@ function toSearchRequest(query: string, options: { k?: number; mode?: SearchMode
 }
 
 const utf8Query: MiddlewareHandler = async (c, next) => {
-  assertUtf8Query(c.req.url);
+  assertQuery(c);
   await next();
 };
+
+/** A query string newsq can read: UTF-8, each parameter given once. */
+function assertQuery(c: Context): void {
+  assertUtf8Query(c.req.url);
+  for (const [name, values] of Object.entries(c.req.queries())) {
+    if (values.length > 1) throw new NewsqError('bad_request', `${name} is repeated: give it once`);
+  }
+}
 
 /**
  * Checks a body is JSON before the route's schema sees it, so each failure gets its own message:
@@ -233,7 +242,22 @@ function validate<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
 }
 
 function badRequest(error: z.ZodError): NewsqError {
-  const issue = error.issues[0];
-  const field = issue.path.join('.');
-  return new NewsqError('bad_request', field ? `${field} ${issue.message}` : issue.message);
+  const { path, message } = innermost(error.issues[0]);
+  const field = path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i > 0 ? `.${String(key)}` : String(key))).join('');
+  return new NewsqError('bad_request', field ? `${field} ${message}` : message);
+}
+
+/**
+ * The problem to report: for a value that fits none of a union's shapes, the problem inside the
+ * shape it has (an array's item, an object's field), when one is; else the union's own message.
+ */
+function innermost(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code === 'invalid_union') {
+    const chosen = issue.errors.find((branch) => branch.length > 0 && !(branch[0].code === 'invalid_type' && branch[0].path.length === 0));
+    if (chosen) {
+      const inner = innermost(chosen[0]);
+      return { path: [...issue.path, ...inner.path], message: inner.message };
+    }
+  }
+  return issue;
 }

@@ -27,7 +27,8 @@ const k = z
 const mode = z.enum(['hybrid', 'dense', 'lexical'], { error: 'must be one of hybrid, dense, lexical' });
 const date = z
   .string({ error: 'must be a date, YYYY-MM-DD' })
-  .refine(isIsoDate, 'must be a date, YYYY-MM-DD');
+  .refine(isIsoDate, 'must be a date, YYYY-MM-DD')
+  .meta({ format: 'date' });
 const source = z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 
 /** Filters and mode, the same in the query string and the body. */
@@ -37,12 +38,7 @@ const searchOptions = { mode: mode.optional(), source: source.optional(), from: 
 export const searchParamsSchema = z.object({
   ...searchOptions,
   q: query,
-  k: z
-    .string()
-    .regex(/^\d{1,3}$/, 'must be an integer from 1 to 100')
-    .transform(Number)
-    .pipe(k)
-    .optional(),
+  k: z.preprocess((value) => (typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : value), k).optional(),
 });
 
 /** `POST /search` body. */
@@ -53,5 +49,5 @@ export const MAX_ARTICLES_BODY_BYTES = 8 * 1024 * 1024;
 
 /** `POST /articles` body: one article object, or an array of up to 1,000, as in JSON ingest. */
 export const articlesBodySchema = z.union([articleObjectSchema, z.array(articleObjectSchema).min(1, 'must hold at least one article').max(1000, 'must hold at most 1000 articles')], {
-  error: 'the body must be an article object or an array of them, each with text, body or content',
+  error: 'the body must be an article object or an array of them, each with a title or text (text, body or content)',
 });

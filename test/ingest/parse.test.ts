@@ -42,6 +42,14 @@ describe('parseFile', () => {
     expect(skipped).toEqual([{ path: 'export.json[3]', reason: 'article: article has neither a title nor text (fields title, text, body or content)' }]);
   });
 
+  it('skips an article whose id no route could reach, naming the line', () => {
+    const lines = [{ id: '', text: 'Empty id.' }, { id: 'two\nlines', text: 'Newline.' }, { id: 'x'.repeat(1025), text: 'Long.' }, { id: 'fine id', text: 'Kept.' }];
+    const { articles, skipped } = parseFile('ids.jsonl', bytes(lines.map((line) => JSON.stringify(line)).join('\n')));
+    expect(articles.map((a) => a.id)).toEqual(['fine id']);
+    expect(skipped.map((s) => s.path)).toEqual(['ids.jsonl:1', 'ids.jsonl:2', 'ids.jsonl:3']);
+    for (const { reason } of skipped) expect(reason).toMatch(/^id: must be 1 to 1024 characters, not only spaces, with no control characters/);
+  });
+
   it('reads JSONL line by line, reporting each bad line with its number', () => {
     const { articles, skipped } = parseFile('feed.jsonl', bytes('{"id":"x","text":"One."}\n{broken\n\n{"text":"Two."}\n'));
     expect(articles.map((a) => a.id)).toEqual(['x', 'feed.jsonl#4']);

@@ -91,6 +91,8 @@ describe('HTTP API', () => {
     ['/search?q=x&from=2024-02-30', 'from must be a date, YYYY-MM-DD'],
     ['/search?q=x&to=yesterday', 'to must be a date, YYYY-MM-DD'],
     ['/search?q=x&source=', 'source must not be empty'],
+    ['/search?q=x&k=1&k=2', 'k is repeated: give it once'],
+    ['/search?q=x&q=y', 'q is repeated: give it once'],
   ])('rejects GET %s with 400 naming the field', async (path, message) => {
     await expectError(await app.request(path), 400, 'bad_request', new RegExp(`^${message}`));
   });
@@ -107,6 +109,20 @@ describe('HTTP API', () => {
     ['{"query": "x", "k": 1.5}', /^k must be an integer/],
   ])('rejects POST body %s with 400 naming the field', async (body, message) => {
     await expectError(await app.request('/search', { method: 'POST', body, headers: { 'content-type': 'application/json' } }), 400, 'bad_request', message);
+  });
+
+  it.each([
+    ['{"text": "x", "title": 5}', /^title must be a string or null$/],
+    ['[{"text": "a"}, {"text": "b"}, {"text": "c"}, {"text": "d", "title": 5}]', /^\[3\]\.title must be a string or null$/],
+    ['[{"text": "a"}, {"source": "x"}]', /^\[1\] article has neither a title nor text/],
+    ['[{"text": "a"}, 5]', /^\[1\] must be an article object$/],
+    ['{"text": 5}', /^text must be a string$/],
+    ['[]', /^must hold at least one article$/],
+    ['{"id": "", "text": "x"}', /^id must be 1 to 1024 characters, not only spaces, with no control characters/],
+    ['{"id": "a\\nb", "text": "x"}', /^id must be 1 to 1024 characters/],
+    ['[{"text": "a"}, {"id": "   ", "text": "b"}]', /^\[1\]\.id must be 1 to 1024 characters/],
+  ])('rejects POST /articles body %s with 400 naming the field and the article', async (body, message) => {
+    await expectError(await app.request('/articles', { method: 'POST', body, headers: { 'content-type': 'application/json' } }), 400, 'bad_request', message);
   });
 
   it('rejects a body not sent as JSON with 415 naming the header', async () => {

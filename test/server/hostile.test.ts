@@ -84,7 +84,9 @@ describe('API key', () => {
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     }
     expect((await app.request('/articles/x', {})).status).toBe(401);
-    const ok = await app.request('/search?q=Egypt', { headers: { authorization: 'Bearer s3cret-key' } });
-    expect(ok.status).toBe(200);
+    // The scheme's name is case-insensitive.
+    for (const authorization of ['Bearer s3cret-key', 'bearer s3cret-key', 'BEARER s3cret-key']) {
+      expect((await app.request('/search?q=Egypt', { headers: { authorization } })).status, authorization).toBe(200);
+    }
   });
 });

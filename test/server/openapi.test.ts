@@ -1,9 +1,14 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import openapiTS, { astToString } from 'openapi-typescript';
+import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createApp } from '../../src/server/app.js';
 import { articleSchema, errorSchema, healthSchema, searchResponseSchema } from '../../src/server/responses.js';
 import { useSampleEngine } from '../helpers/engine.js';
+import { tempDir } from '../helpers/fixtures.js';
 
 interface Document {
   openapi: string;
@@ -70,5 +75,37 @@ describe('OpenAPI document', () => {
     expect(secured.components?.securitySchemes).toEqual({ apiKey: { type: 'http', scheme: 'bearer' } });
     expect(secured.security).toEqual([{ apiKey: [] }]);
     expect((await new Validator().validate(secured as unknown as Record<string, unknown>)).valid).toBe(true);
+  });
+});
+
+describe('OpenAPI document, through a generated client', () => {
+  const sample = useSampleEngine();
+
+  it('types GET /search parameters as a client sends them: k an integer, dates as dates', async () => {
+    const document = await (await createApp(sample.engine).request('/openapi.json')).json();
+    const search = (document as Document).paths['/search'].get.parameters as unknown as { name: string; schema: Record<string, unknown> }[];
+    const schemaOf = (name: string) => search.find((parameter) => parameter.name === name)?.schema;
+    expect(schemaOf('k')).toEqual({ type: 'integer', minimum: 1, maximum: 100 });
+    expect(schemaOf('from')).toMatchObject({ type: 'string', format: 'date' });
+    expect(schemaOf('to')).toMatchObject({ type: 'string', format: 'date' });
+
+    // The types openapi-typescript generates, checked by the compiler against a client's call.
+    const dir = tempDir();
+    writeFileSync(join(dir, 'api.ts'), astToString(await openapiTS(document as Parameters<typeof openapiTS>[0])));
+    writeFileSync(
+      join(dir, 'client.ts'),
+      `import type { paths } from './api';
+type SearchQuery = paths['/search']['get']['parameters']['query'];
+export const query: SearchQuery = { q: 'Rafah', k: 3, from: '2024-01-01', mode: 'dense' };
+// @ts-expect-error k is a number, not text
+export const text: SearchQuery = { q: 'Rafah', k: '3' };
+`,
+    );
+    const program = ts.createProgram([join(dir, 'client.ts')], { strict: true, noEmit: true, skipLibCheck: true, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, target: ts.ScriptTarget.ES2022 });
+    const problems = ts.getPreEmitDiagnostics(program).map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+    expect(problems).toEqual([]);
+    // And the server takes the call the types allow.
+    const response = await createApp(sample.engine).request('/search?q=Rafah&k=3&from=2024-01-01&mode=dense');
+    expect(response.status).toBe(200);
   });
 });
