@@ -20,6 +20,13 @@ export const configSchema = z.strictObject({
   defaultK: z.number().int().min(1).max(100).default(5),
   /** When set, every HTTP route but /health requires `Authorization: Bearer <apiKey>`. */
   apiKey: z.string().min(1).optional(),
+  /**
+   * Host names the server answers to besides loopback names (`Host` header). Unset, a server bound
+   * to loopback answers to loopback names only, and one bound elsewhere to any name.
+   */
+  allowedHosts: z.array(z.string().min(1)).optional(),
+  /** How long serve waits for requests in flight after SIGTERM or SIGINT before closing them. */
+  shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(5000),
   hnsw: z
     .strictObject({
       m: z.number().int().min(2).max(128).default(16),

@@ -5,6 +5,7 @@
 export const errorCodes = {
   bad_request: { status: 400, exit: 2 },
   unauthorized: { status: 401, exit: 1 },
+  forbidden: { status: 403, exit: 1 },
   not_found: { status: 404, exit: 1 },
   payload_too_large: { status: 413, exit: 2 },
   unsupported_media_type: { status: 415, exit: 2 },

@@ -12,6 +12,7 @@ import type { articleObjectSchema } from '../ingest/parse.js';
 import { errorCodes, isNewsqError, NewsqError, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SearchMode } from '../search/rank.js';
+import { hostGuard } from './host-guard.js';
 import { createMetrics } from './metrics.js';
 import { ArticlePage } from './pages/article-page.js';
 import { SearchPage } from './pages/search-page.js';
@@ -23,7 +24,14 @@ import { describeBytes, MAX_ARTICLES_BODY_BYTES, MAX_BODY_BYTES, searchParamsSch
  * its requests. Every failure answers with `{"error": {"code", "message"}}` and the status of its
  * code, never a stack trace.
  */
-export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: string } = {}): OpenAPIHono {
+export interface AppOptions {
+  logger?: Logger;
+  apiKey?: string;
+  /** Host names the app answers to, or null (the default) for any; see {@link allowedHostsFor}. */
+  allowedHosts?: string[] | null;
+}
+
+export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono {
   const logger = options.logger ?? silentLogger;
   const metrics = createMetrics(engine);
   const app = new OpenAPIHono({ defaultHook: (result) => { if (!result.success) throw badRequest(result.error); } });
@@ -33,6 +41,7 @@ export function createApp(engine: Engine, options: { logger?: Logger; apiKey?: s
     logger.info('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 });
   });
   app.use('*', metrics.middleware);
+  app.use('*', hostGuard(options.allowedHosts ?? null));
   if (options.apiKey) app.use('*', requireApiKey(options.apiKey));
   const search = async (request: ReturnType<typeof toSearchRequest>) => {
     const timings: Record<string, number> = {};

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, SAMPLES } from '../helpers/fixtures.js';
@@ -156,6 +157,16 @@ describe('newsq CLI end to end, with the real model', () => {
       const openapi = (await getJson(`${url}/openapi.json`)) as { openapi: string; paths: Record<string, unknown> };
       expect(openapi.openapi).toBe('3.1.0');
       expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/search', '/health', '/articles', '/articles/{id}']));
+      // Bound to loopback: a page whose name was pointed at 127.0.0.1 gets nothing.
+      const rebound = await new Promise<number | undefined>((resolve, reject) => {
+        const request = httpRequest(`${url}/health`, { headers: { host: 'attacker.example' }, timeout: 10_000 }, (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        });
+        request.on('error', reject);
+        request.end();
+      });
+      expect(rebound).toBe(403);
     });
   });
 

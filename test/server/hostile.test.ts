@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
+import { allowedHostsFor } from '../../src/server/host-guard.js';
 import { useSampleEngine } from '../helpers/engine.js';
 
 describe('hostile HTTP input', () => {
@@ -88,5 +89,33 @@ describe('API key', () => {
     for (const authorization of ['Bearer s3cret-key', 'bearer s3cret-key', 'BEARER s3cret-key']) {
       expect((await app.request('/search?q=Egypt', { headers: { authorization } })).status, authorization).toBe(200);
     }
+  });
+});
+
+describe('Host header (DNS rebinding)', () => {
+  const sample = useSampleEngine();
+
+  it('bound to loopback, answers loopback names only, and the names allowed', async () => {
+    const app = createApp(sample.engine, { allowedHosts: allowedHostsFor('127.0.0.1', undefined) });
+    for (const host of ['localhost', 'localhost:8787', '127.0.0.1:8787', '127.0.0.2', '[::1]:8787', 'app.localhost']) {
+      expect((await app.request('/health', { headers: { host } })).status, host).toBe(200);
+    }
+    for (const host of ['evil.example', 'evil.example:8787', '127.0.0.1.evil.example', 'localhost.evil.example']) {
+      const response = await app.request('/articles/x', { method: 'DELETE', headers: { host } });
+      expect(response.status, host).toBe(403);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('forbidden');
+      expect(body.error.message).toMatch(/answers only to localhost, 127\.0\.0\.1, \[::1\], not to the Host .*allowedHosts/);
+    }
+    const allowing = createApp(sample.engine, { allowedHosts: allowedHostsFor('127.0.0.1', ['news.example']) });
+    expect((await allowing.request('/health', { headers: { host: 'News.Example:443' } })).status).toBe(200);
+    expect((await allowing.request('/health', { headers: { host: 'other.example' } })).status).toBe(403);
+  });
+
+  it('bound to other addresses, answers any name unless allowedHosts is set', async () => {
+    expect(allowedHostsFor('0.0.0.0', undefined)).toBeNull();
+    const app = createApp(sample.engine, { allowedHosts: allowedHostsFor('0.0.0.0', undefined) });
+    expect((await app.request('/health', { headers: { host: 'news.example' } })).status).toBe(200);
+    expect(allowedHostsFor('0.0.0.0', ['news.example'])).toEqual(['news.example']);
   });
 });

@@ -1,7 +1,9 @@
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Config } from '../../config.js';
 import { createEngine, loadEmbedder, type Engine } from '../../engine.js';
 import { createApp } from '../../server/app.js';
+import { allowedHostsFor, isLoopbackHost } from '../../server/host-guard.js';
 import { COMMON_OPTIONS, integerFlag, parseCommand, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
 
@@ -31,11 +33,14 @@ export function serveOverrides(values: Record<string, string | boolean | undefin
   return { ...(port !== undefined && { port }), ...(typeof values.host === 'string' && { host: values.host }) };
 }
 
-/** Serves until SIGINT or SIGTERM, then closes the server and the engine; resolves to exit code 0. */
+/**
+ * Serves until SIGINT or SIGTERM, then closes the server (waiting up to `shutdownTimeoutMs` for
+ * requests in flight) and the engine; resolves to exit code 0.
+ */
 export async function serveEngine(engine: Engine, config: Config, context: CliContext): Promise<number> {
   // Load the vector graph and warm the model before listening, so the first user waits for neither.
   await engine.search({ query: 'warm up', k: 1 });
-  const app = createApp(engine, { logger: context.logger, apiKey: config.apiKey });
+  const app = createApp(engine, { logger: context.logger, apiKey: config.apiKey, allowedHosts: allowedHostsFor(config.host, config.allowedHosts) });
   const warning = exposureWarning(config);
   if (warning) context.logger.warn(warning);
   return new Promise((resolve, reject) => {
@@ -51,11 +56,16 @@ export async function serveEngine(engine: Engine, config: Config, context: CliCo
       engine.close();
       reject(error);
     });
+    // Stop accepting, let requests in flight finish for up to shutdownTimeoutMs, then close what
+    // remains: a client trickling a body must not hold the process open.
     const stop = () => {
       server.close(() => {
         engine.close();
         resolve(0);
       });
+      const http = server as Server;
+      http.closeIdleConnections();
+      setTimeout(() => http.closeAllConnections(), config.shutdownTimeoutMs).unref();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -64,7 +74,6 @@ export async function serveEngine(engine: Engine, config: Config, context: CliCo
 
 /** The warning due when the server is reachable from other machines with no API key, else null. */
 export function exposureWarning(config: Pick<Config, 'host' | 'apiKey'>): string | null {
-  const loopback = config.host === 'localhost' || config.host === '::1' || config.host.startsWith('127.');
-  if (loopback || config.apiKey) return null;
+  if (isLoopbackHost(config.host) || config.apiKey) return null;
   return `serving on ${config.host} without an API key: anyone who can reach this address can search the index; set NEWSQ_API_KEY`;
 }
