@@ -5,6 +5,7 @@
  * BENCH_DOCS documents), else the sample articles repeated.
  *
  *   npm run bench                 indexing, HTTP latency, breakdown, HNSW recall, 10k and 100k, peers
+ *   npm run bench -- --only=http  indexing and the sections named (http, breakdown, hnsw, updates, peers, large, scale)
  *   BENCH_SCALE=1000000 npm run bench:scale    the scale section alone at 1M vectors
  */
 import { spawn } from 'node:child_process';
@@ -34,6 +35,10 @@ const SCIFACT = join(ROOT, '..', 'shared', 'eval', 'scifact');
 const DOCS = Number(process.env.BENCH_DOCS ?? 1500);
 const SCALES = (process.env.BENCH_SCALE ?? '10000,100000').split(',').map(Number);
 const ONLY_SCALE = process.argv.includes('--scale-only');
+// `--only http,large` runs the indexing section (every other one reads its index) and those named:
+// http, breakdown, hnsw, updates, peers, large, scale.
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+const runs = (section: string): boolean => !only || only.includes(section);
 // Everything after the question's embedding that finds and reads the passages: what peers are compared on.
 const RETRIEVAL_STAGES = ['lexical', 'vector', 'vectors', 'fuse', 'hydrate'];
 const VECTRA_HYBRID_QUERIES = 5;
@@ -55,13 +60,13 @@ if (!ONLY_SCALE) {
   await benchIndexing();
   const vectors = readVectors();
   const queryVectors = await embedder.embed(queries);
-  await benchHttp();
-  const breakdown = await benchBreakdown();
-  benchHnsw(vectors, queryVectors);
-  benchHnswUpdates(vectors, queryVectors);
-  await benchPeers(vectors, queryVectors, breakdown);
-  await benchLargeIndex(vectors, queryVectors, LARGE);
-  await benchScale(vectors, queryVectors);
+  if (runs('http')) await benchHttp();
+  const breakdown = runs('breakdown') || runs('peers') ? await benchBreakdown() : {};
+  if (runs('hnsw')) benchHnsw(vectors, queryVectors);
+  if (runs('updates')) benchHnswUpdates(vectors, queryVectors);
+  if (runs('peers')) await benchPeers(vectors, queryVectors, breakdown);
+  if (runs('large')) await benchLargeIndex(vectors, queryVectors, LARGE);
+  if (runs('scale')) await benchScale(vectors, queryVectors);
 } else {
   // The scale section alone needs real vectors to perturb: index a small corpus first.
   await createEngine(config, { writable: true, embedder }).then(async (engine) => {
@@ -119,22 +124,25 @@ async function benchIndexing(): Promise<void> {
   const tokenizer = await AutoTokenizer.from_pretrained(BUNDLED_MODEL_ID);
   const model = await AutoModel.from_pretrained(BUNDLED_MODEL_ID, { dtype: 'q8', session_options: { intraOpNumThreads: 2, interOpNumThreads: 1 } });
   // The bare model at its fastest: each passage tokenized once (the tokenizer's encode), sorted by
-  // token count, padded by hand into int64 tensors and run through the ONNX session in batches.
+  // token count and run through the ONNX session in batches of one token count (the encoder takes
+  // no padding).
   const { Tensor } = await import('@huggingface/transformers');
+  const run = (rows: number[][]) => {
+    const ids = BigInt64Array.from(rows.flat(), BigInt);
+    const dims = [rows.length, rows[0].length];
+    return model({ input_ids: new Tensor('int64', ids, dims), token_type_ids: new Tensor('int64', new BigInt64Array(ids.length), dims) });
+  };
   const bare = async () => {
     const encoded = passages.map((text) => tokenizer.encode(text).slice(0, config.maxTokens));
     encoded.sort((a, b) => a.length - b.length);
-    for (let i = 0; i < encoded.length; i += config.batchSize) {
-      const batch = encoded.slice(i, i + config.batchSize);
-      const width = Math.max(...batch.map((ids) => ids.length));
-      const ids = new BigInt64Array(batch.length * width);
-      const mask = new BigInt64Array(batch.length * width);
-      batch.forEach((row, r) => row.forEach((id, t) => ((ids[r * width + t] = BigInt(id)), (mask[r * width + t] = 1n))));
-      const dims = [batch.length, width];
-      await model({ input_ids: new Tensor('int64', ids, dims), attention_mask: new Tensor('int64', mask, dims), token_type_ids: new Tensor('int64', new BigInt64Array(ids.length), dims) });
+    for (let i = 0; i < encoded.length; ) {
+      let end = i + 1;
+      while (end < encoded.length && end - i < config.batchSize && encoded[end].length === encoded[i].length) end++;
+      await run(encoded.slice(i, end));
+      i = end;
     }
   };
-  await model(tokenizer(['warm up'], { padding: true }));
+  await run([tokenizer.encode('warm up')]);
   // Alternating runs, best of three each: this machine's speed drifts over a minute.
   const bareRuns: number[] = [];
   const newsqRuns: number[] = [];
@@ -431,7 +439,7 @@ async function benchLargeIndex(real: Float32Array[], queryVectors: Float32Array[
   const texts = db.prepare<[], { text: string }>('SELECT text FROM passages ORDER BY id').all().map((r) => r.text);
   db.close();
   const vectors = realisticVectors(real, size);
-  const identity = { formatVersion: FORMAT_VERSION, model: embedder.model, dtype: embedder.dtype, dimensions: embedder.dimensions, chunkerVersion: CHUNKER_VERSION };
+  const identity = { formatVersion: FORMAT_VERSION, model: embedder.model, encoder: embedder.encoder, dtype: embedder.dtype, dimensions: embedder.dimensions, chunkerVersion: CHUNKER_VERSION };
   const buildMs = await time(() => {
     const store = openSqliteStore({ dir, identity, hnsw: config.hnsw, writable: true })!;
     const perArticle = 10;

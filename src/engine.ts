@@ -106,7 +106,7 @@ export async function createEngine(config: Config, options: EngineOptions): Prom
 }
 
 function identityOf(embedder: Embedder): IndexIdentity {
-  return { formatVersion: FORMAT_VERSION, model: embedder.model, dtype: embedder.dtype, dimensions: embedder.dimensions, chunkerVersion: CHUNKER_VERSION };
+  return { formatVersion: FORMAT_VERSION, model: embedder.model, encoder: embedder.encoder, dtype: embedder.dtype, dimensions: embedder.dimensions, chunkerVersion: CHUNKER_VERSION };
 }
 
 /** A writer needs the model's identity first: it may create the index and its manifest. */

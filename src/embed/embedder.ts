@@ -4,6 +4,11 @@ export interface Embedder {
   readonly model: string;
   /** Weight precision, such as `q8` or `fp32`. */
   readonly dtype: string;
+  /**
+   * The build of the encoder, where one model id can be built in more than one way (the bundled
+   * model, converted by newsq): vectors of two builds are not mixed. Null when the id says it all.
+   */
+  readonly encoder: string | null;
   readonly dimensions: number;
   /** Longest input in tokens (special tokens included); longer input is truncated. */
   readonly maxTokens: number;

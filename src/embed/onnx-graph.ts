@@ -18,9 +18,11 @@ export class GraphBuilder {
   private readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   private readonly constants = new Map<string, string>();
   private counter = 0;
+  /** Operator domains beyond the standard one (ONNX Runtime's `com.microsoft`), each at version 1. */
+  private readonly domains = new Set<string>();
 
   /** Adds a weight tensor; returns its name. */
-  weight(name: string, dims: number[], data: Float32Array | Int8Array | BigInt64Array, type: ElementTypeCode): string {
+  weight(name: string, dims: number[], data: Float32Array | Int8Array | Uint8Array | BigInt64Array, type: ElementTypeCode): string {
     const rawData = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     this.initializers.push({ name, dims, dataType: type, rawData });
     return name;
@@ -39,17 +41,18 @@ export class GraphBuilder {
   }
 
   /** Adds one node and returns the names of its outputs. */
-  node(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, outputCount = 1): string[] {
+  node(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, outputCount = 1, domain = ''): string[] {
     const id = this.counter++;
     const output = Array.from({ length: outputCount }, (_, i) => `${opType.toLowerCase()}_${id}_${i}`);
     const attribute = Object.entries(attributes).map(([name, value]) => toAttribute(name, value));
-    this.nodes.push({ opType, input: inputs, output, name: `${opType}_${id}`, attribute });
+    if (domain) this.domains.add(domain);
+    this.nodes.push({ opType, input: inputs, output, name: `${opType}_${id}`, attribute, domain });
     return output;
   }
 
-  /** Adds one single-output node and returns its output name. */
-  op(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}): string {
-    return this.node(opType, inputs, attributes)[0];
+  /** Adds one single-output node (of the standard domain unless named) and returns its output name. */
+  op(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, domain = ''): string {
+    return this.node(opType, inputs, attributes, 1, domain)[0];
   }
 
   /** Serializes the graph as an ONNX model with the given dynamic-shaped inputs and output. */
@@ -81,7 +84,7 @@ export class GraphBuilder {
       irVersion: 8,
       producerName: 'newsq',
       docString: options.docString,
-      opsetImport: [{ domain: '', version: options.opset }],
+      opsetImport: [{ domain: '', version: options.opset }, ...[...this.domains].map((domain) => ({ domain, version: 1 }))],
       graph,
     });
     return onnx.ModelProto.encode(model).finish();

@@ -5,11 +5,12 @@ export interface QuantizedMatrix {
 }
 
 /**
- * Quantizes a row-major `[inputs, outputs]` matrix to int8 with one scale per output column and
- * a zero point of 0 (symmetric), as ONNX Runtime's dynamic quantizer does per channel. The
- * machines newsq targets have VNNI, so the full signed 8-bit range is used (no `reduce_range`).
+ * Quantizes a row-major `[inputs, outputs]` matrix to signed integers of `bits` bits (at most 8)
+ * with one scale per output column and a zero point of 0 (symmetric), as ONNX Runtime's dynamic
+ * quantizer does per channel.
  */
-export function quantizePerColumn(matrix: Float32Array, inputs: number, outputs: number): QuantizedMatrix {
+export function quantizePerColumn(matrix: Float32Array, inputs: number, outputs: number, bits = 8): QuantizedMatrix {
+  const levels = 2 ** (bits - 1) - 1;
   const scales = new Float32Array(outputs);
   for (let row = 0; row < inputs; row++) {
     for (let col = 0; col < outputs; col++) {
@@ -17,12 +18,12 @@ export function quantizePerColumn(matrix: Float32Array, inputs: number, outputs:
       if (magnitude > scales[col]) scales[col] = magnitude;
     }
   }
-  for (let col = 0; col < outputs; col++) scales[col] = scales[col] > 0 ? scales[col] / 127 : 1;
+  for (let col = 0; col < outputs; col++) scales[col] = scales[col] > 0 ? scales[col] / levels : 1;
   const values = new Int8Array(matrix.length);
   for (let row = 0; row < inputs; row++) {
     for (let col = 0; col < outputs; col++) {
       const index = row * outputs + col;
-      values[index] = Math.max(-127, Math.min(127, Math.round(matrix[index] / scales[col])));
+      values[index] = Math.max(-levels, Math.min(levels, Math.round(matrix[index] / scales[col])));
     }
   }
   return { values, scales };

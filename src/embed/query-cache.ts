@@ -28,6 +28,9 @@ export function cacheQueries(embedder: Embedder, size: number): Embedder {
     get dtype() {
       return embedder.dtype;
     },
+    get encoder() {
+      return embedder.encoder;
+    },
     get dimensions() {
       return embedder.dimensions;
     },

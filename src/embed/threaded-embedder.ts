@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { NewsqError, type ErrorCode } from '../errors.js';
 import type { EmbeddedText, Embedder } from './embedder.js';
-import { loadTokenCounter, useModelCache, type TransformersEmbedderOptions } from './transformers-embedder.js';
+import { encoderOf, loadTokenCounter, useModelCache, type TransformersEmbedderOptions } from './transformers-embedder.js';
 
 type Work = { kind: 'embed'; texts: string[] } | { kind: 'passages'; passages: string[][] };
 
@@ -122,6 +122,7 @@ export async function createThreadedEmbedder(options: ThreadedEmbedderOptions): 
   return {
     model: options.model,
     dtype: options.dtype,
+    encoder: encoderOf(options.model),
     dimensions,
     maxTokens: options.maxTokens,
     embed: (texts) => call<Float32Array[]>({ kind: 'embed', texts }),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AutoModel, AutoTokenizer, env, Tensor as TensorClass, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
 import { NewsqError } from '../errors.js';
 import type { EmbeddedText, Embedder } from './embedder.js';
-import { BUNDLED_MODEL_ID, ensureBundledModel } from './model-cache.js';
+import { BUNDLED_ENCODER, BUNDLED_MODEL_ID, ensureBundledModel } from './model-cache.js';
 
 const ID_CACHE_SIZE = 50_000;
 
@@ -54,45 +54,41 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     return ids;
   };
   const [cls, sep] = tokenizer.encode('');
-  const pad = (tokenizer as unknown as { pad_token_id?: number }).pad_token_id ?? 0;
 
-  /** Runs the model on texts given as their pieces' ids; pools each text and, if asked, each piece. */
+  /**
+   * Runs the model on texts of one token count, given as their pieces' ids (the encoder takes no
+   * padding); pools each text and, if asked, each piece.
+   */
   async function embedBatch(pieces: number[][][], poolPieces: boolean): Promise<EmbeddedText[]> {
     const rows = pieces.map((parts) => [cls, ...parts.flat()].slice(0, options.maxTokens - 1).concat(sep));
-    const width = Math.max(...rows.map((row) => row.length));
-    const ids = new BigInt64Array(rows.length * width);
-    const mask = new BigInt64Array(rows.length * width);
-    rows.forEach((row, r) => {
-      for (let t = 0; t < width; t++) {
-        ids[r * width + t] = BigInt(t < row.length ? row[t] : pad);
-        mask[r * width + t] = t < row.length ? 1n : 0n;
-      }
-    });
+    const width = rows[0].length;
+    if (rows.some((row) => row.length !== width)) throw new Error('a model batch must hold texts of one token count');
+    const ids = BigInt64Array.from(rows.flat(), BigInt);
     const dims = [rows.length, width];
-    const inputs = {
-      input_ids: new TensorClass('int64', ids, dims),
-      attention_mask: new TensorClass('int64', mask, dims),
-      token_type_ids: new TensorClass('int64', new BigInt64Array(rows.length * width), dims),
-    };
+    const inputs = { input_ids: new TensorClass('int64', ids, dims), token_type_ids: new TensorClass('int64', new BigInt64Array(ids.length), dims) };
     const { last_hidden_state: hidden } = (await model(inputs)) as { last_hidden_state: Tensor };
     const segments = poolPieces ? pieces.map((parts) => (parts.length > 1 ? parts.map((part) => part.length) : [])) : undefined;
-    return poolStates(hidden.data as Float32Array, mask, hidden.dims as number[], segments);
+    return poolStates(hidden.data as Float32Array, new BigInt64Array(ids.length).fill(1n), hidden.dims as number[], segments);
   }
 
   async function embedSorted(texts: string[][], poolPieces: boolean, onBatch?: (embedded: number) => void): Promise<EmbeddedText[]> {
     const pieces = texts.map((parts) => parts.map(tokenize));
-    // Batches of similar length waste little work on padding.
-    const lengths = pieces.map((parts) => parts.reduce((sum, part) => sum + part.length, 0));
-    const order = texts.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b]);
+    // Batches hold texts of one token count: nothing is padded, and no text's states depend on
+    // what it was batched with.
+    const lengths = pieces.map((parts) => Math.min(parts.reduce((sum, part) => sum + part.length, 0) + 2, options.maxTokens));
+    const order = texts.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
     const embedded = new Array<EmbeddedText>(texts.length);
-    for (let start = 0; start < order.length; start += options.batchSize) {
-      const slice = order.slice(start, start + options.batchSize);
+    for (let start = 0; start < order.length; ) {
+      let end = start + 1;
+      while (end < order.length && end - start < options.batchSize && lengths[order[end]] === lengths[order[start]]) end++;
+      const slice = order.slice(start, end);
       const batch = await embedBatch(
         slice.map((i) => pieces[i]),
         poolPieces,
       );
       slice.forEach((index, j) => (embedded[index] = batch[j]));
       onBatch?.(slice.length);
+      start = end;
     }
     return embedded;
   }
@@ -100,6 +96,7 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
   return {
     model: options.model,
     dtype: options.dtype,
+    encoder: encoderOf(options.model),
     dimensions,
     maxTokens: options.maxTokens,
     async embed(texts) {
@@ -112,6 +109,11 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
       return tokenize(text).length + 2;
     },
   };
+}
+
+/** The encoder build of a model: the converter's, for the bundled model; null for others. */
+export function encoderOf(model: string): string | null {
+  return model === BUNDLED_MODEL_ID ? BUNDLED_ENCODER : null;
 }
 
 /** Points transformers.js at newsq's model cache, converting the bundled model there if missing. */

@@ -10,6 +10,8 @@ export const FORMAT_VERSION = 2;
 const manifestSchema = z.object({
   formatVersion: z.number().int(),
   model: z.string(),
+  // Absent from indexes made before encoders were recorded: their encoder is unknown.
+  encoder: z.string().nullable().default(null),
   dtype: z.string(),
   dimensions: z.number().int().positive(),
   chunkerVersion: z.number().int(),
@@ -48,11 +50,13 @@ export function writeManifest(dir: string, identity: IndexIdentity): Manifest {
 export function assertCompatible(found: Manifest, wanted: IndexIdentity): void {
   const differences = (Object.keys(wanted) as (keyof IndexIdentity)[])
     .filter((key) => found[key] !== wanted[key])
-    .map((key) => `${key} is ${JSON.stringify(found[key])} in the index but ${JSON.stringify(wanted[key])} now`);
+    .map((key) => `${key} is ${show(found[key])} in the index but ${show(wanted[key])} now`);
   if (differences.length > 0) {
     throw new NewsqError('index_mismatch', `the index was built differently: ${differences.join('; ')}. Rebuild it with: newsq index <folder> --rebuild`);
   }
 }
+
+const show = (value: unknown): string => (value === null ? 'none' : JSON.stringify(value));
 
 function safeJson(text: string): unknown {
   try {

@@ -8,6 +8,7 @@ export function createFakeEmbedder(dimensions = 64, maxTokens = 256): Embedder &
   const embedder = {
     model: 'fake/bag-of-words',
     dtype: 'fp32',
+    encoder: null,
     dimensions,
     maxTokens,
     calls: 0,

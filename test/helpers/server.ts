@@ -4,9 +4,16 @@ import { ROOT } from './fixtures.js';
 
 const BIN = join(ROOT, 'bin', 'newsq.js');
 
+/**
+ * Headers for requests to a test server sent after a pause: each on its own connection. A kept
+ * connection left idle for the server's keep-alive timeout (5 s) can be closed by the server just
+ * as the client sends on it, and the request then fails with "other side closed".
+ */
+export const FRESH_CONNECTION = { connection: 'close' };
+
 /** GETs a URL on the test server and parses its JSON, within 10 s. */
 export async function getJson(url: string): Promise<unknown> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, { headers: FRESH_CONNECTION, signal: AbortSignal.timeout(10_000) });
   return response.json();
 }
 

@@ -9,7 +9,7 @@ import { createFakeEmbedder } from '../helpers/fake-embedder.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { articleWrite, storeContract } from './store.contract.js';
 
-const identity: IndexIdentity = { formatVersion: FORMAT_VERSION, model: 'fake/bag-of-words', dtype: 'fp32', dimensions: 32, chunkerVersion: 1 };
+const identity: IndexIdentity = { formatVersion: FORMAT_VERSION, model: 'fake/bag-of-words', encoder: null, dtype: 'fp32', dimensions: 32, chunkerVersion: 1 };
 const hnsw = { m: 16, efConstruction: 100, efSearch: 50 };
 const open = (dir: string, notices: string[] = []) => openSqliteStore({ dir, identity, hnsw, writable: true, onNotice: (m) => notices.push(m) })!;
 
