@@ -1,5 +1,5 @@
 /** Shared helpers of the benchmarks: statistics, timing, exact search, realistic vectors. */
-import { dot } from '../src/embed/embedder.js';
+import { dot } from '../src/vector-math.js';
 
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;

@@ -26,8 +26,9 @@ import { prepareArticle } from '../src/ingest/prepare.js';
 import { BUNDLED_MODEL_ID } from '../src/embed/model-cache.js';
 import { CHUNKER_VERSION } from '../src/ingest/split.js';
 import { FORMAT_VERSION } from '../src/store/manifest.js';
-import { openSqliteStore } from '../src/store/sqlite-store.js';
-import { VectorIndex } from '../src/store/vector-index.js';
+import { passageTerms } from '../src/ingest/analyze.js';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { VectorIndex } from '../src/store/vector/vector-index.js';
 import { exactTopK, mb, median, percentile, printTable, realisticVectors, recallAtK, round, time } from './bench-lib.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -71,7 +72,7 @@ if (!ONLY_SCALE) {
   // The scale section alone needs real vectors to perturb: index a small corpus first.
   await createEngine(config, { writable: true, embedder }).then(async (engine) => {
     await engine.sync([{ origin: 'bench', articles: articles.slice(0, SCALE_BASE_DOCS), skipped: [] }]);
-    engine.close();
+    await engine.close();
   });
   results.corpus = `${corpus}; vectors of the first ${SCALE_BASE_DOCS} perturbed`;
   await benchScale(readVectors(), await embedder.embed(queries));
@@ -151,7 +152,7 @@ async function benchIndexing(): Promise<void> {
     bareRuns.push(await time(bare));
     const engine = await createEngine(config, { writable: true, rebuild, embedder });
     newsqRuns.push(await time(async () => (summary = await engine.sync([{ origin: 'bench', articles, skipped: [] }]))));
-    engine.close();
+    await engine.close();
   }
   const bareMs = Math.min(...bareRuns);
   const newsqMs = Math.min(...newsqRuns);
@@ -271,7 +272,7 @@ async function benchBreakdown(): Promise<Record<string, number>> {
     await engine.search({ query, k: 10, timings });
     for (const [stage, ms] of Object.entries(timings)) (stages[stage] ??= []).push(ms);
   }
-  engine.close();
+  await engine.close();
   // rank's own embed stage is empty: search embeds once, before ranking.
   const medians = Object.fromEntries(Object.entries(stages).filter(([stage]) => stage !== 'rank').map(([stage, v]) => [stage, round(median(v), 3)]));
   const retrieval = round(median(queries.map((_, i) => RETRIEVAL_STAGES.reduce((sum, stage) => sum + (stages[stage]?.[i] ?? 0), 0))), 3);
@@ -350,18 +351,19 @@ async function benchPeers(vectors: Float32Array[], queryVectors: Float32Array[],
   db.close();
   const truth = queryVectors.map((q) => exactTopK(vectors, q, 10));
   const rows: Record<string, string | number>[] = [];
-  const newsqStore = openSqliteStore({ dir: config.indexDir, identity: null, hnsw: config.hnsw, writable: false })!;
+  const newsqStore = openSqliteStore({ dir: config.indexDir, identity: null, hnsw: config.hnsw, owner: false, titleWeight: config.search.titleWeight })!;
   const idOrder = new Database(join(config.indexDir, 'newsq.sqlite'), { readonly: true }).prepare<[], { id: number }>('SELECT id FROM passages ORDER BY id').all().map((r) => r.id);
   const position = new Map(idOrder.map((id, i) => [id, i]));
-  const newsqFound = queryVectors.map((q) => newsqStore.nearest(q, 10).map((h) => position.get(h.id)!));
+  const newsqFound: number[][] = [];
+  for (const q of queryVectors) newsqFound.push((await newsqStore.reader.nearest(q, 10)).map((h) => position.get(h.id)!));
   // The task Vectra's query does: the 10 nearest passages, read with their data.
   const denseLatencies: number[] = [];
   for (const q of queryVectors) {
     const started = performance.now();
-    newsqStore.passages(newsqStore.nearest(q, 10).map((h) => h.id));
+    await newsqStore.reader.passages((await newsqStore.reader.nearest(q, 10)).map((h) => h.id));
     denseLatencies.push(performance.now() - started);
   }
-  newsqStore.close();
+  await newsqStore.close();
   const newsqDense = median(denseLatencies);
   rows.push({ engine: 'newsq hybrid (HNSW + BM25 + fusion)', 'index s': '(see 1)', 'query p50 ms': newsq.retrieval, 'vector recall@10': round(recallAtK(truth, newsqFound), 4), 'newsq hybrid speed-up': 1, 'same-task speed-up': '' });
   rows.push({ engine: 'newsq dense (HNSW, 10 passages read)', 'index s': '(see 1)', 'query p50 ms': round(newsqDense, 3), 'vector recall@10': round(recallAtK(truth, newsqFound), 4), 'newsq hybrid speed-up': '', 'same-task speed-up': '' });
@@ -440,8 +442,9 @@ async function benchLargeIndex(real: Float32Array[], queryVectors: Float32Array[
   db.close();
   const vectors = realisticVectors(real, size);
   const identity = { formatVersion: FORMAT_VERSION, model: embedder.model, encoder: embedder.encoder, dtype: embedder.dtype, dimensions: embedder.dimensions, chunkerVersion: CHUNKER_VERSION };
-  const buildMs = await time(() => {
-    const store = openSqliteStore({ dir, identity, hnsw: config.hnsw, writable: true })!;
+  const buildMs = await time(async () => {
+    const store = openSqliteStore({ dir, identity, hnsw: config.hnsw, owner: true, titleWeight: config.search.titleWeight })!;
+    const writer = await store.writer();
     const perArticle = 10;
     for (let first = 0; first < size; first += 1000) {
       const writes = [];
@@ -452,12 +455,18 @@ async function benchLargeIndex(real: Float32Array[], queryVectors: Float32Array[
           article: { id: `large/${a}`, title: `Article ${a}`, source: null, published: null, path: null, url: null, paragraphs },
           hash: String(a),
           origin: 'bench',
-          passages: ids.map((i, j) => ({ draft: { paragraph: j, window: 0, text: paragraphs[j], sentences: [{ start: 0, end: paragraphs[j].length }] }, vector: vectors[i], sentenceVectors: [] })),
+          passages: ids.map((i, j) => ({
+            draft: { paragraph: j, window: 0, text: paragraphs[j], sentences: [{ start: 0, end: paragraphs[j].length }] },
+            vector: vectors[i],
+            sentenceVectors: [],
+            terms: passageTerms(paragraphs[j], `Article ${a}`),
+          })),
         });
       }
-      store.writeArticles(writes);
+      await writer.writeArticles(writes);
     }
-    store.close();
+    await writer.close();
+    await store.close();
   });
   const server = await startServer(dir);
   const firstMs = await time(() => fetch(`${server.url}/search?q=${encodeURIComponent(questions[0])}`).then((r) => r.text()));
@@ -473,7 +482,7 @@ async function benchLargeIndex(real: Float32Array[], queryVectors: Float32Array[
     await engine.search({ query, k: 10, timings });
     retrieval.push(RETRIEVAL_STAGES.reduce((sum, stage) => sum + (timings[stage] ?? 0), 0));
   }
-  engine.close();
+  await engine.close();
 
   // Orama on the same texts and vectors, hybrid as in section 5; fewer queries, it is slow here.
   const orama = create({ schema: { text: 'string', embedding: `vector[${vectors[0].length}]` } as const });
@@ -542,10 +551,10 @@ async function benchScale(real: Float32Array[], queryVectors: Float32Array[]): P
       vectors.forEach((v, i) => index.add(i, v));
     });
     const file = join(work, `scale-${size}.hnsw`);
-    index.save(file);
+    await index.save(file);
     const rssBefore = process.memoryUsage().rss;
     let loaded!: VectorIndex;
-    const loadMs = performanceOf(() => (loaded = VectorIndex.load(file, vectors[0].length, config.hnsw, size)));
+    const loadMs = await time(async () => void (loaded = await VectorIndex.load(file, vectors[0].length, config.hnsw, size)));
     const rssLoaded = process.memoryUsage().rss - rssBefore;
     const { found, latencies } = timedSearches(loaded, probes);
     const row: Record<string, string | number> = {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { resolveConfig, type Config } from '../src/config.js';
 import { createEngine, loadEmbedder, type Engine } from '../src/engine.js';
 import { meanScores, rankDocuments, scoreRanking } from '../src/eval/metrics.js';
-import type { RankSettings, SearchMode } from '../src/search/rank.js';
+import type { SearchMode } from '../src/search/modes.js';
+import type { RankSettings } from '../src/search/rank.js';
 
 interface Variant {
   name: string;
@@ -59,9 +60,9 @@ async function sweep(open: (search?: Partial<Config['search']>) => Promise<Engin
       scores.push(scoreRanking(rankDocuments(ranked.map((r) => r.passage.article.id)), query.judgments, 10));
     }
     row[variant.name] = meanScores(scores).ndcg;
-    if (engine !== standard) engine.close();
+    if (engine !== standard) await engine.close();
   }
-  standard.close();
+  await standard.close();
   return row;
 }
 

@@ -9,8 +9,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../src/config.js';
 import { loadEmbedder } from '../src/engine.js';
-import { dot } from '../src/embed/embedder.js';
-import { openSqliteStore } from '../src/store/sqlite-store.js';
+import { dot } from '../src/vector-math.js';
+import { queryTerms } from '../src/ingest/analyze.js';
+import { openStore } from '../src/store/open-store.js';
 import { meanScores, rankDocuments, scoreRanking } from '../src/eval/metrics.js';
 const base = resolveConfig(process.env, {});
 const embedder = await loadEmbedder(base);
@@ -34,15 +35,16 @@ for (const arg of process.argv.slice(2)) {
   const judgments = new Map<string, Map<string, number>>();
   for (const line of readFileSync(join(dir, 'qrels.tsv'), 'utf8').split('\n').slice(1)) { const [q, d, g] = line.split('\t'); if (!q || !d) continue; if (!judgments.has(q)) judgments.set(q, new Map()); judgments.get(q)!.set(d, Number(g)); }
   const queries = readFileSync(join(dir, 'queries.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((q) => judgments.has(String(q._id)));
-  const store = openSqliteStore({ dir: indexDir, identity: null, hnsw: base.hnsw, writable: false, titleWeight: base.search.titleWeight })!;
+  const store = (await openStore({ ...base, indexDir }, { identity: null, owner: false }))!;
+  const { reader } = store;
   const scores: Record<string, ReturnType<typeof scoreRanking>[]> = {};
   for (const q of queries) {
     const [v] = await embedder.embed([q.text]);
-    const lex = new Map(store.lexical(q.text, 100).map((h) => [h.id, h.score]));
-    const den = new Map(store.nearest(v, 100).map((h) => [h.id, h.score]));
-    for (const [id, pv] of store.vectors([...lex.keys()].filter((id) => !den.has(id)))) den.set(id, dot(v, pv));
+    const lex = new Map((await reader.lexical(queryTerms(q.text), 100)).map((h) => [h.id, h.score]));
+    const den = new Map((await reader.nearest(v, 100)).map((h) => [h.id, h.score]));
+    for (const [id, pv] of await reader.vectors([...lex.keys()].filter((id) => !den.has(id)))) den.set(id, dot(v, pv));
     const ids = [...new Set([...den.keys(), ...lex.keys()])];
-    const docs = new Map(store.passages(ids).map((p) => [p.id, p.article.id]));
+    const docs = new Map((await reader.passages(ids)).map((p) => [p.id, p.article.id]));
     const cs: C[] = ids.map((id) => ({ id, d: den.get(id) ?? 0, l: lex.get(id) ?? 0, doc: docs.get(id)! }));
     for (const [vn, f] of Object.entries(variants)) {
       const s = f(cs);
@@ -51,7 +53,7 @@ for (const arg of process.argv.slice(2)) {
     }
   }
   rows[name] = Object.fromEntries(Object.entries(scores).map(([vn, s]) => [vn, meanScores(s).ndcg]));
-  store.close();
+  await store.close();
 }
 const names = Object.keys(rows);
 console.log(['variant'.padEnd(18), ...names.map((n) => n.padStart(8)), '    mean'].join(' '));

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BUNDLED_MODEL_ID } from './embed/model-cache.js';
+import { SEARCH_MODES } from './search/modes.js';
 
 /**
  * Everything newsq can be told, with its defaults. Parsed once at the edge (config file,
@@ -9,6 +10,16 @@ import { BUNDLED_MODEL_ID } from './embed/model-cache.js';
  * keys are errors, so a misspelt setting is reported rather than ignored.
  */
 export const configSchema = z.strictObject({
+  /**
+   * Where the index is kept: `sqlite`, files in `indexDir` (the default, no server needed);
+   * `memory`, nothing kept once the process ends.
+   */
+  store: z
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('sqlite') }),
+      z.strictObject({ kind: z.literal('memory') }),
+    ])
+    .default({ kind: 'sqlite' }),
   indexDir: z.string().min(1).default('index'),
   cacheDir: z.string().min(1).default(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'newsq')),
   model: z.string().min(1).default(BUNDLED_MODEL_ID),
@@ -36,7 +47,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   search: z
     .strictObject({
-      mode: z.enum(['hybrid', 'dense', 'lexical']).default('hybrid'),
+      mode: z.enum(SEARCH_MODES).default('hybrid'),
       fusion: z.enum(['score', 'rrf']).default('score'),
       denseWeight: z.number().min(0).max(1).default(0.65),
       rrfK: z.number().min(0).default(60),

@@ -7,11 +7,12 @@ import { createTransformersEmbedder } from './embed/transformers-embedder.js';
 import { NewsqError } from './errors.js';
 import type { Article, ArticleInput } from './ingest/article.js';
 import { CHUNKER_VERSION } from './ingest/split.js';
-import { rankPassages, type RankedPassage, type RankSettings, type SearchMode, type StageTimings } from './search/rank.js';
+import type { SearchMode } from './search/modes.js';
+import { rankPassages, type RankedPassage, type RankSettings, type StageTimings } from './search/rank.js';
 import { searchPassages, type SearchResponse } from './search/search.js';
 import { assertCompatible, FORMAT_VERSION, type IndexIdentity } from './store/manifest.js';
-import { openSqliteStore } from './store/sqlite-store.js';
-import type { PassageFilter, Store } from './store/store.js';
+import { openStore } from './store/open-store.js';
+import type { IndexWriter, PassageFilter, Store } from './store/store.js';
 import { syncArticles, type SyncProgress, type SyncSource, type SyncSummary } from './sync.js';
 
 /** Size of the index, as `newsq stats` and `/health` report it. */
@@ -31,7 +32,7 @@ export interface Engine {
   search(request: { query: string; k?: number; mode?: SearchMode; filter?: PassageFilter; timings?: StageTimings }): Promise<SearchResponse>;
   /** Every candidate passage ranked for a question, best first (evaluation, diagnostics). */
   rank(query: string, mode: SearchMode, settings?: Partial<RankSettings>): Promise<RankedPassage[]>;
-  article(id: string): Article | null;
+  article(id: string): Promise<Article | null>;
   /**
    * Adds or replaces articles given directly (the write API): they belong to no folder, so no
    * sync removes them. A reading engine takes the index's write lock for the duration.
@@ -39,12 +40,12 @@ export interface Engine {
   write(inputs: ArticleInput[]): Promise<SyncSummary>;
   /** Removes articles by id; returns the ids that existed. */
   remove(ids: string[]): Promise<string[]>;
-  stats(): IndexStats;
-  close(): void;
+  stats(): Promise<IndexStats>;
+  close(): Promise<void>;
 }
 
 export interface EngineOptions {
-  /** Writers create a missing index; readers fail with `no_index`. */
+  /** Writers hold the index's write lock from open to close, and create a missing index; readers fail with `no_index`. */
   writable: boolean;
   /** Start from an empty index, discarding what the folder holds. */
   rebuild?: boolean;
@@ -72,37 +73,30 @@ export function loadEmbedder(config: Config, options: { threaded?: boolean } = {
 export async function createEngine(config: Config, options: EngineOptions): Promise<Engine> {
   const loading = Promise.resolve(options.embedder ?? loadEmbedder(config));
   const { embedder, store } = options.writable ? await openWriting(config, options, loading) : await openReading(config, options, loading);
-  const identity = identityOf(embedder);
-  // A reading engine (serve) writes through a short-lived writer that holds the lock while it
-  // works; readers, this engine's own included, follow its commits. Writes run one after another,
-  // in the order they were asked for: two at once would interleave their commits between the
-  // other's awaits, and the second would take the lock the first still holds (same process).
+  const owned = options.writable ? await store.writer() : null;
+  // A reading engine (serve) writes through a writer of its own store that holds the lock while
+  // it works. Writes run one after another, in the order they were asked for.
   let writing: Promise<unknown> = Promise.resolve();
-  const withWriter = async <T>(work: (writer: Store) => T | Promise<T>): Promise<T> => {
-    if (options.writable) return work(store);
+  const withWriter = async <T>(work: (writer: IndexWriter) => Promise<T>): Promise<T> => {
+    if (owned) return work(owned);
     const run = writing.then(async () => {
-      const writer = openSqliteStore({ dir: config.indexDir, identity, hnsw: config.hnsw, writable: true, titleWeight: config.search.titleWeight, onNotice: options.onNotice, checkpointed: true })!;
+      const writer = await store.writer();
+      let result: T;
       try {
-        const result = await work(writer);
-        // A write past the log's limit saves the graph here, while searches go on: the graph this
-        // engine already holds, caught up; else the writer's, read from the newest file. The write
-        // is committed by now: a graph that cannot be saved (a full disk) is saved by a later
-        // write, or caught up from the log on the next start, and the caller still hears of its write.
-        try {
-          await store.checkpoint();
-          await writer.checkpoint();
-        } catch (error) {
-          options.onNotice?.(`the write is committed, but the vector graph could not be saved: ${(error as Error).message}`);
-        }
-        return result;
-      } finally {
-        writer.close();
+        result = await work(writer);
+      } catch (error) {
+        await writer.close().catch(() => {});
+        throw error;
       }
+      // The write is committed by now: a graph that cannot be saved (a full disk) is saved by a
+      // later write, or caught up from the log on the next start, and the caller still hears of its write.
+      await writer.close().catch((error: Error) => options.onNotice?.(`the write is committed, but the vector graph could not be saved: ${error.message}`));
+      return result;
     });
     writing = run.catch(() => {});
     return run;
   };
-  return engineOver(config, embedder, store, withWriter);
+  return engineOver(config, embedder, store, withWriter, owned);
 }
 
 function identityOf(embedder: Embedder): IndexIdentity {
@@ -112,15 +106,7 @@ function identityOf(embedder: Embedder): IndexIdentity {
 /** A writer needs the model's identity first: it may create the index and its manifest. */
 async function openWriting(config: Config, options: EngineOptions, loading: Promise<Embedder>): Promise<{ embedder: Embedder; store: Store }> {
   const embedder = await loading;
-  const store = openSqliteStore({
-    dir: config.indexDir,
-    identity: identityOf(embedder),
-    hnsw: config.hnsw,
-    writable: true,
-    titleWeight: config.search.titleWeight,
-    reset: options.rebuild ?? false,
-    onNotice: options.onNotice,
-  })!;
+  const store = (await openStore(config, { identity: identityOf(embedder), owner: true, reset: options.rebuild ?? false, onNotice: options.onNotice }))!;
   return { embedder, store };
 }
 
@@ -131,65 +117,71 @@ async function openWriting(config: Config, options: EngineOptions, loading: Prom
 async function openReading(config: Config, options: EngineOptions, loading: Promise<Embedder>): Promise<{ embedder: Embedder; store: Store }> {
   // Observed at once: a failure here would otherwise go unseen until awaited.
   loading.catch(() => {});
-  const store = openSqliteStore({ dir: config.indexDir, identity: null, hnsw: config.hnsw, writable: false, titleWeight: config.search.titleWeight, onNotice: options.onNotice });
-  if (!store) throw noIndex(config.indexDir);
+  const store = await openStore(config, { identity: null, owner: false, onNotice: options.onNotice });
+  if (!store) throw noIndex(config);
   try {
-    store.prepare();
+    await store.reader.refresh();
     const embedder = await loading;
     assertCompatible(store.manifest, identityOf(embedder));
     return { embedder, store };
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
 }
 
-function engineOver(config: Config, embedder: Embedder, store: Store, withWriter: <T>(work: (writer: Store) => T | Promise<T>) => Promise<T>): Engine {
+function engineOver(config: Config, embedder: Embedder, store: Store, withWriter: <T>(work: (writer: IndexWriter) => Promise<T>) => Promise<T>, owned: IndexWriter | null): Engine {
   const { fusion, denseWeight, rrfK, candidates } = config.search;
   const rankSettings: RankSettings = { fusion: { method: fusion, denseWeight, rrfK }, candidates };
   const questions = cacheQueries(embedder, config.search.queryCache);
+  const { reader } = store;
+  const articleCount = async () => (await reader.stats()).articles;
   return {
     config,
     embedder,
-    sync: (sources, onProgress) => syncArticles({ store, embedder, batchSize: config.batchSize }, sources, onProgress),
-    search: (request) =>
-      searchPassages(questions, store, { ...request, k: request.k ?? config.defaultK, mode: request.mode ?? config.search.mode }, rankSettings),
-    rank: (query, mode, settings) => rankPassages(questions, store, query, { mode, settings: { ...rankSettings, ...settings } }),
-    article(id) {
-      const stored = store.getArticle(id);
+    sync: (sources, onProgress) => withWriter((writer) => syncArticles({ writer, embedder, batchSize: config.batchSize, articleCount }, sources, onProgress)),
+    search: (request) => searchPassages(questions, reader, { ...request, k: request.k ?? config.defaultK, mode: request.mode ?? config.search.mode }, rankSettings),
+    rank: (query, mode, settings) => rankPassages(questions, reader, query, { mode, settings: { ...rankSettings, ...settings } }),
+    async article(id) {
+      const stored = await reader.article(id);
       if (!stored) return null;
       const { hash: _hash, ...article } = stored;
       return article;
     },
-    write: (inputs) => withWriter((writer) => syncArticles({ store: writer, embedder, batchSize: config.batchSize }, [{ origin: null, articles: inputs, skipped: [] }])),
+    write: (inputs) => withWriter((writer) => syncArticles({ writer, embedder, batchSize: config.batchSize, articleCount }, [{ origin: null, articles: inputs, skipped: [] }])),
     remove: (ids) =>
-      withWriter((writer) => {
-        const present = ids.filter((id) => writer.getArticle(id));
-        writer.removeArticles(present);
-        writer.flush();
-        return present;
+      withWriter(async (writer) => {
+        const present = [...(await writer.articleVersions({ ids, origins: [] })).keys()];
+        await writer.removeArticles(present);
+        return ids.filter((id) => present.includes(id));
       }),
     stats: () => statsOf(store),
-    close: () => store.close(),
+    async close() {
+      try {
+        await owned?.close();
+      } finally {
+        await store.close();
+      }
+    },
   };
 }
 
 /** Reports an index's size without loading the model. */
-export function inspectIndex(config: Config): IndexStats {
-  const store = openSqliteStore({ dir: config.indexDir, identity: null, hnsw: config.hnsw, writable: false });
-  if (!store) throw noIndex(config.indexDir);
+export async function inspectIndex(config: Config): Promise<IndexStats> {
+  const store = await openStore(config, { identity: null, owner: false });
+  if (!store) throw noIndex(config);
   try {
-    return statsOf(store);
+    return await statsOf(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
-function statsOf(store: Store): IndexStats {
-  const { articles, passages, bytes } = store.stats();
+async function statsOf(store: Store): Promise<IndexStats> {
+  const { articles, passages, bytes } = await store.reader.stats();
   return { articles, passages, model: store.manifest.model, dimensions: store.manifest.dimensions, bytes };
 }
 
-function noIndex(dir: string): NewsqError {
-  return new NewsqError('no_index', `no index in ${dir}: build one with newsq index <folder>`);
+function noIndex(config: Config): NewsqError {
+  return new NewsqError('no_index', `no index in ${config.indexDir}: build one with newsq index <folder>`);
 }

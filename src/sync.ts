@@ -2,7 +2,8 @@ import type { Embedder } from './embed/embedder.js';
 import { articleIdProblem, type ArticleInput } from './ingest/article.js';
 import type { Skipped } from './ingest/parse.js';
 import { hashInput, prepareArticle, type PreparedArticle } from './ingest/prepare.js';
-import type { Store } from './store/store.js';
+import { passageTerms } from './ingest/analyze.js';
+import type { IndexWriter } from './store/store.js';
 
 /** The articles read from one folder or file the user named. */
 export interface SyncSource {
@@ -38,7 +39,9 @@ export interface SyncProgress {
 }
 
 interface SyncContext {
-  store: Store;
+  writer: IndexWriter;
+  /** How many articles the index holds, for the summary. */
+  articleCount: () => Promise<number>;
   embedder: Embedder;
   batchSize: number;
 }
@@ -58,9 +61,9 @@ const FLUSH_EVERY_MS = 60_000;
  */
 export async function syncArticles(context: SyncContext, sources: SyncSource[], onProgress?: (progress: SyncProgress) => void): Promise<SyncSummary> {
   const started = performance.now();
-  const { store, embedder } = context;
+  const { writer, embedder } = context;
   const origins = new Set(sources.flatMap((source) => source.origin ?? []));
-  const stored = store.articleVersions({ ids: sources.flatMap((source) => source.articles.map((article) => article.id)), origins: [...origins] });
+  const stored = await writer.articleVersions({ ids: sources.flatMap((source) => source.articles.map((article) => article.id)), origins: [...origins] });
   const summary: SyncSummary = { articles: 0, added: 0, updated: 0, removed: 0, unchanged: 0, embedded: 0, skipped: [], seconds: 0 };
   const seen = new Set<string>();
   const pending: { origin: string | null; input: ArticleInput; hash: string }[] = [];
@@ -111,14 +114,14 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
       },
     );
     let next = 0;
-    store.writeArticles(
+    await writer.writeArticles(
       group.map(({ origin, hash, prepared }) => ({
         article: prepared.article,
         hash,
         origin,
         passages: prepared.passages.map((draft) => {
           const { vector, segments } = embedded[next++];
-          return { draft, vector, sentenceVectors: segments };
+          return { draft, vector, sentenceVectors: segments, terms: passageTerms(draft.text, prepared.article.title) };
         }),
       })),
     );
@@ -128,7 +131,7 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
     }
     summary.embedded += drafts.length;
     if (performance.now() - lastFlush > FLUSH_EVERY_MS) {
-      store.flush();
+      await writer.flush();
       lastFlush = performance.now();
     }
     done += group.length;
@@ -156,11 +159,10 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   const gone = [...stored]
     .filter(([id, { origin, path }]) => origin !== null && origins.has(origin) && !seen.has(id) && !(path && unreadable.has(path)))
     .map(([id]) => id);
-  store.removeArticles(gone);
+  await writer.removeArticles(gone);
   summary.removed = gone.length;
-  store.flush();
 
-  summary.articles = store.stats().articles;
+  summary.articles = await context.articleCount();
   summary.seconds = Math.round((performance.now() - started) / 10) / 100;
   return summary;
 }

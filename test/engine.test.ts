@@ -9,7 +9,7 @@ import { tempDir } from './helpers/fixtures.js';
 describe('opening an engine to read', () => {
   it('opens the index while the model is still loading, and answers once it is there', async () => {
     const dir = tempDir();
-    (await sampleEngine(dir)).close();
+    await (await sampleEngine(dir)).close();
     let loaded!: (embedder: ReturnType<typeof createFakeEmbedder>) => void;
     const loading = new Promise<ReturnType<typeof createFakeEmbedder>>((resolve) => (loaded = resolve));
     const opening = createEngine(resolveConfig({}, { indexDir: dir }), { writable: false, embedder: loading });
@@ -17,12 +17,12 @@ describe('opening an engine to read', () => {
     const engine = await opening;
     const { results } = await engine.search({ query: 'Philadelphi Corridor', k: 3 });
     expect(results.length).toBe(3);
-    engine.close();
+    await engine.close();
   });
 
   it('refuses an index built by another model, naming the difference, and releases the index', async () => {
     const dir = tempDir();
-    (await sampleEngine(dir)).close();
+    await (await sampleEngine(dir)).close();
     const other = { ...createFakeEmbedder(), model: 'other/model' };
     const config = resolveConfig({}, { indexDir: dir });
     await expect(createEngine(config, { writable: false, embedder: other })).rejects.toMatchObject({
@@ -36,7 +36,7 @@ describe('opening an engine to read', () => {
   it('fails with no_index where there is none, and with the model’s own error when it cannot load', async () => {
     await expect(createEngine(resolveConfig({}, { indexDir: tempDir() }), { writable: false, embedder: createFakeEmbedder() })).rejects.toMatchObject({ code: 'no_index' });
     const dir = tempDir();
-    (await sampleEngine(dir)).close();
+    await (await sampleEngine(dir)).close();
     const failing = Promise.reject(Object.assign(new Error('cannot load the model'), { code: 'model_unavailable' }));
     await expect(createEngine(resolveConfig({}, { indexDir: dir }), { writable: false, embedder: failing })).rejects.toMatchObject({ code: 'model_unavailable' });
   });
@@ -56,8 +56,8 @@ describe('headline-only articles', () => {
       const summary = await engine.sync([{ origin: '/feeds/flash.jsonl', ...parsed }]);
       expect(summary).toMatchObject({ articles: 3, added: 3 });
       expect(summary.skipped).toEqual([{ path: 'flash.jsonl:3', reason: expect.stringMatching(/^article: article has neither a title nor text/) }]);
-      expect(engine.article('flash-1')?.paragraphs).toEqual(['FLASH: Egypt closes the Rafah crossing to aid convoys']);
-      expect(engine.article('flash-2')?.paragraphs).toEqual(['BRIEF: Qatar hosts ceasefire talks']);
+      expect((await engine.article('flash-1'))?.paragraphs).toEqual(['FLASH: Egypt closes the Rafah crossing to aid convoys']);
+      expect((await engine.article('flash-2'))?.paragraphs).toEqual(['BRIEF: Qatar hosts ceasefire talks']);
       const { results } = await engine.search({ query: 'Egypt closes Rafah crossing', k: 1 });
       expect(results[0].article.id).toBe('flash-1');
 
@@ -66,7 +66,7 @@ describe('headline-only articles', () => {
       const again = await engine.sync([{ origin: '/feeds/more.jsonl', ...boilerplate }]);
       expect(again.skipped).toEqual([{ path: 'more.jsonl:2', reason: 'no title, and no article text left after removing boilerplate' }]);
     } finally {
-      engine.close();
+      await engine.close();
     }
   });
 });
@@ -80,7 +80,7 @@ describe('article ids', () => {
       expect(summary.added).toBe(1);
       expect(summary.skipped).toEqual([{ path: 'odd\nname.txt', reason: expect.stringMatching(/^the id "odd\\nname.txt" must be 1 to 1024 characters/) }]);
     } finally {
-      engine.close();
+      await engine.close();
     }
   });
 });

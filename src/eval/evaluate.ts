@@ -1,5 +1,5 @@
 import type { Engine } from '../engine.js';
-import type { SearchMode } from '../search/rank.js';
+import type { SearchMode } from '../search/modes.js';
 import { meanScores, rankDocuments, scoreRanking, type Judgments, type QueryScores } from './metrics.js';
 
 /** A judged query of a test collection. */

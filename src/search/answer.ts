@@ -1,4 +1,4 @@
-import { dot } from '../embed/embedder.js';
+import { dot } from '../vector-math.js';
 import type { SentenceSpan } from '../ingest/article.js';
 
 /** The sentence of a passage that best answers the question, with its offsets in the passage. */

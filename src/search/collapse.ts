@@ -1,4 +1,4 @@
-import { dot } from '../embed/embedder.js';
+import { dot } from '../vector-math.js';
 import type { ArticleSummary, StoredPassage } from '../store/store.js';
 import type { RankedPassage } from './rank.js';
 

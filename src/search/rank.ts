@@ -1,25 +1,14 @@
-import { dot, type Embedder } from '../embed/embedder.js';
-import type { PassageFilter, Store, StoredPassage } from '../store/store.js';
+import type { Embedder } from '../embed/embedder.js';
+import { queryTerms } from '../ingest/analyze.js';
+import type { Hit, IndexReader, PassageFilter, StoredPassage } from '../store/store.js';
+import { dot } from '../vector-math.js';
 import { fuse, type Candidate, type FusionSettings } from './fusion.js';
-
-/** Which retrievers answer: both fused (the default), or one alone. */
-export type SearchMode = 'hybrid' | 'dense' | 'lexical';
-export const SEARCH_MODES: SearchMode[] = ['hybrid', 'dense', 'lexical'];
-
-export function isSearchMode(value: string): value is SearchMode {
-  return (SEARCH_MODES as string[]).includes(value);
-}
+import type { SearchMode } from './modes.js';
 
 export interface RankSettings {
   fusion: FusionSettings;
   /** Passages each retriever contributes before fusion. */
   candidates: number;
-}
-
-/** A candidate passage's id and its final score. */
-export interface RankedId {
-  id: number;
-  score: number;
 }
 
 /** A passage ranked for a question, with its final score. */
@@ -42,7 +31,7 @@ export interface RankOptions {
  * or both, every candidate scored on both signals and fused. Returns ids and scores only, so a
  * caller reads from the store just the passages it shows.
  */
-export async function rankCandidates(store: Store, question: string, options: RankOptions): Promise<RankedId[]> {
+export async function rankCandidates(store: IndexReader, question: string, options: RankOptions): Promise<Hit[]> {
   const { mode, filter, settings } = options;
   const clock = stopwatch(options.timings);
   // BM25 runs before the question's vector is awaited: with the model on a worker thread (serve),
@@ -50,18 +39,18 @@ export async function rankCandidates(store: Store, question: string, options: Ra
   // lexical top list scores 0 there: below the list its BM25 is small, and scoring it exactly
   // cost more than all the rest of a query (README, Performance).
   const lexical = new Map<number, number>();
-  if (mode !== 'dense') for (const hit of store.lexical(question, settings.candidates, filter)) lexical.set(hit.id, hit.score);
+  if (mode !== 'dense') for (const hit of await store.lexical(queryTerms(question), settings.candidates, filter)) lexical.set(hit.id, hit.score);
   clock('lexical');
   const vector = mode === 'lexical' ? null : await options.queryVector;
   clock('embed');
 
   const dense = new Map<number, number>();
   if (vector) {
-    for (const hit of store.nearest(vector, settings.candidates, filter)) dense.set(hit.id, hit.score);
+    for (const hit of await store.nearest(vector, settings.candidates, filter)) dense.set(hit.id, hit.score);
     clock('vector');
     // Lexical hits the graph did not return still need their exact similarity.
     const missing = [...lexical.keys()].filter((id) => !dense.has(id));
-    for (const [id, passageVector] of store.vectors(missing)) dense.set(id, dot(vector, passageVector));
+    for (const [id, passageVector] of await store.vectors(missing)) dense.set(id, dot(vector, passageVector));
     clock('vectors');
   }
   const ids = new Set([...dense.keys(), ...lexical.keys()]);
@@ -73,16 +62,16 @@ export async function rankCandidates(store: Store, question: string, options: Ra
 }
 
 /** Every candidate passage ranked for a question, read whole from the store (evaluation, diagnostics). */
-export async function rankPassages(embedder: Embedder, store: Store, question: string, options: Omit<RankOptions, 'queryVector'>): Promise<RankedPassage[]> {
+export async function rankPassages(embedder: Embedder, store: IndexReader, question: string, options: Omit<RankOptions, 'queryVector'>): Promise<RankedPassage[]> {
   const queryVector = options.mode === 'lexical' ? null : embedder.embed([question]).then(([vector]) => vector);
   const ranked = await rankCandidates(store, question, { ...options, queryVector });
   return hydrate(store, ranked);
 }
 
 /** Reads ranked passages from the store, keeping their order and scores. */
-export function hydrate(store: Store, ranked: RankedId[]): RankedPassage[] {
+export async function hydrate(store: IndexReader, ranked: Hit[]): Promise<RankedPassage[]> {
   const scores = new Map(ranked.map(({ id, score }) => [id, score]));
-  return store.passages(ranked.map(({ id }) => id)).map((passage) => ({ passage, score: scores.get(passage.id)! }));
+  return (await store.passages(ranked.map(({ id }) => id))).map((passage) => ({ passage, score: scores.get(passage.id)! }));
 }
 
 /** Milliseconds spent per stage of a query, for benchmarks. */

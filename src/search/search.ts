@@ -1,8 +1,9 @@
 import type { Embedder } from '../embed/embedder.js';
-import type { ArticleSummary, PassageFilter, Store, StoredPassage } from '../store/store.js';
+import type { ArticleSummary, IndexReader, PassageFilter, StoredPassage } from '../store/store.js';
 import { findAnswers } from './answer.js';
 import { collapseDuplicates, type CollapsedPassage } from './collapse.js';
-import { hydrate, rankCandidates, stopwatch, type RankSettings, type SearchMode, type StageTimings } from './rank.js';
+import type { SearchMode } from './modes.js';
+import { hydrate, rankCandidates, stopwatch, type RankSettings, type StageTimings } from './rank.js';
 
 /** One passage that answers a query, with the article it comes from. */
 export interface SearchResult {
@@ -40,7 +41,7 @@ export interface SearchRequest {
  * Answers a question with the `k` best passages: ranked, copies of one text collapsed into one
  * result, and each result's best-answering sentence marked.
  */
-export async function searchPassages(embedder: Embedder, store: Store, request: SearchRequest, settings: RankSettings): Promise<SearchResponse> {
+export async function searchPassages(embedder: Embedder, store: IndexReader, request: SearchRequest, settings: RankSettings): Promise<SearchResponse> {
   const started = performance.now();
   const clock = stopwatch(request.timings);
   // Embedded even in lexical mode: the answer sentence is chosen by meaning.
@@ -52,7 +53,7 @@ export async function searchPassages(embedder: Embedder, store: Store, request: 
   let window = collapseWindow(request.k);
   let top: CollapsedPassage[];
   for (;;) {
-    const passages = hydrate(store, ranked.slice(0, window));
+    const passages = await hydrate(store, ranked.slice(0, window));
     clock('hydrate');
     top = collapseDuplicates(passages, isMoreComplete, request.k);
     clock('collapse');
@@ -60,7 +61,7 @@ export async function searchPassages(embedder: Embedder, store: Store, request: 
     if (top.length >= request.k || window >= ranked.length) break;
     window *= 2;
   }
-  const sentences = store.sentences(top.map(({ passage }) => passage.id));
+  const sentences = await store.sentences(top.map(({ passage }) => passage.id));
   const answers = findAnswers(await queryVector, top.map(({ passage }) => ({ text: passage.text, spans: [], vectors: [], ...sentences.get(passage.id) })));
   clock('answer');
   const results = top.map(({ passage, score, alsoIn }, i) => ({

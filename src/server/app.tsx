@@ -11,7 +11,7 @@ import type { ArticleInput } from '../ingest/article.js';
 import type { articleObjectSchema } from '../ingest/parse.js';
 import { errorCodes, isNewsqError, NewsqError, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { SearchMode } from '../search/rank.js';
+import type { SearchMode } from '../search/modes.js';
 import { hostGuard } from './host-guard.js';
 import { createMetrics } from './metrics.js';
 import { ArticlePage } from './pages/article-page.js';
@@ -50,8 +50,8 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
     return response;
   };
 
-  app.openapi(healthRoute, (c) => {
-    const { articles, passages, model } = engine.stats();
+  app.openapi(healthRoute, async (c) => {
+    const { articles, passages, model } = await engine.stats();
     return c.json({ status: 'ok' as const, articles, passages, model }, 200);
   });
 
@@ -88,9 +88,9 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
   // several segments, which an OpenAPI path template cannot say, so these routes are registered
   // with Hono and described separately. Browsers get a readable page.
   app.openAPIRegistry.registerPath(articleRoute);
-  app.get('/articles/:id{.+}', (c) => {
+  app.get('/articles/:id{.+}', async (c) => {
     const id = c.req.param('id');
-    const article = engine.article(id);
+    const article = await engine.article(id);
     if (!article) throw new NewsqError('not_found', `no article with id ${JSON.stringify(id)}`);
     if (prefersHtml(c.req.header('accept'))) return c.html(<ArticlePage article={article} />);
     return c.json(article);

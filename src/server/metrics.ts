@@ -37,8 +37,8 @@ export function createMetrics(engine: Engine): Metrics {
       name,
       help: `The index's ${key}`,
       registers: [registry],
-      collect() {
-        this.set(engine.stats()[key]);
+      async collect() {
+        this.set((await engine.stats())[key]);
       },
     });
   }

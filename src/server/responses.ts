@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errorCodes, type ErrorCode } from '../errors.js';
+import { SEARCH_MODES } from '../search/modes.js';
 
 // The shapes the API answers with. They document the API in /openapi.json and type its handlers;
 // the OpenAPI test checks real answers against them, so they cannot drift from what is sent.
@@ -38,7 +39,7 @@ export const searchResultSchema = z
 export const searchResponseSchema = z
   .object({
     query: z.string(),
-    mode: z.enum(['hybrid', 'dense', 'lexical']),
+    mode: z.enum(SEARCH_MODES),
     tookMs: z.number(),
     results: z.array(searchResultSchema),
   })

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isIsoDate } from '../ingest/dates.js';
 import { articleObjectSchema } from '../ingest/parse.js';
+import { SEARCH_MODES } from '../search/modes.js';
 
 /** Longest question accepted, in characters: longer input is not a question. */
 export const MAX_QUERY_CHARS = 2000;
@@ -24,7 +25,7 @@ const k = z
   .min(1, 'must be an integer from 1 to 100')
   .max(100, 'must be an integer from 1 to 100');
 
-const mode = z.enum(['hybrid', 'dense', 'lexical'], { error: 'must be one of hybrid, dense, lexical' });
+const mode = z.enum(SEARCH_MODES, { error: `must be one of ${SEARCH_MODES.join(', ')}` });
 const date = z
   .string({ error: 'must be a date, YYYY-MM-DD' })
   .refine(isIsoDate, 'must be a date, YYYY-MM-DD')

@@ -1,13 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { NewsqError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
 
-/** Bump when the on-disk layout changes in a way older code cannot read. */
-export const FORMAT_VERSION = 2;
+/** Bump when the stored layout changes in a way older code cannot read. */
+export const FORMAT_VERSION = 3;
 
-const manifestSchema = z.object({
+/** The manifest as stored (a backend keeps it as JSON). */
+export const manifestSchema = z.object({
   formatVersion: z.number().int(),
   model: z.string(),
   // Absent from indexes made before encoders were recorded: their encoder is unknown.
@@ -23,24 +21,16 @@ export type Manifest = z.infer<typeof manifestSchema>;
 /** The parts of a manifest that must match for an index to be used. */
 export type IndexIdentity = Omit<Manifest, 'createdAt'>;
 
-const MANIFEST_FILE = 'manifest.json';
-
-/** Reads the manifest of an index folder, or null when the folder holds no index yet. */
-export function readManifest(dir: string): Manifest | null {
-  const path = join(dir, MANIFEST_FILE);
-  if (!existsSync(path)) return null;
-  const parsed = manifestSchema.safeParse(safeJson(readFileSync(path, 'utf8')));
-  if (!parsed.success) {
-    throw new NewsqError('index_mismatch', `${MANIFEST_FILE} in the index folder is not a newsq manifest; rebuild the index with --rebuild`);
-  }
-  return parsed.data;
+/** A new manifest for `identity`, made now. */
+export function newManifest(identity: IndexIdentity): Manifest {
+  return { ...identity, createdAt: new Date().toISOString() };
 }
 
-/** Writes a new manifest for `identity`, atomically. */
-export function writeManifest(dir: string, identity: IndexIdentity): Manifest {
-  const manifest: Manifest = { ...identity, createdAt: new Date().toISOString() };
-  writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
+/** Parses a stored manifest, refusing what is not one with the fix named. */
+export function parseManifest(value: unknown, where: string): Manifest {
+  const parsed = manifestSchema.safeParse(value);
+  if (!parsed.success) throw new NewsqError('index_mismatch', `${where} is not a newsq manifest; rebuild the index with --rebuild`);
+  return parsed.data;
 }
 
 /**
@@ -57,11 +47,3 @@ export function assertCompatible(found: Manifest, wanted: IndexIdentity): void {
 }
 
 const show = (value: unknown): string => (value === null ? 'none' : JSON.stringify(value));
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}

@@ -1,3 +1,4 @@
+import type { PassageTerms, QueryTerm } from '../ingest/analyze.js';
 import type { Article, PassageDraft, SentenceSpan } from '../ingest/article.js';
 import type { Manifest } from './manifest.js';
 
@@ -31,7 +32,7 @@ export interface PassageFilter {
   to?: string;
 }
 
-/** A retrieval hit: passage id and score (higher is better). */
+/** A passage found for a question: its id and score (higher is better). */
 export interface Hit {
   id: number;
   score: number;
@@ -43,20 +44,29 @@ export interface PassageSentences {
   vectors: Float32Array[];
 }
 
-/** One article to write: its cleaned form, its input hash, and each passage with its vector. */
+/** One passage to write: its text, its vector, its sentences' vectors and its terms. */
+export interface PassageWrite {
+  draft: PassageDraft;
+  vector: Float32Array;
+  /** For a passage of several sentences, each sentence's vector; else none. */
+  sentenceVectors: Float32Array[];
+  /** The passage's terms with its article's title (analyze.ts). */
+  terms: PassageTerms;
+}
+
+/** One article to write: its cleaned form, its input hash, and its passages. */
 export interface ArticleWrite {
   article: Article;
   hash: string;
   /** The folder or file named when it was indexed; a later sync of the same origin may remove it. */
   origin: string | null;
-  /** Each passage with its vector and, for a passage of several sentences, each sentence's vector. */
-  passages: { draft: PassageDraft; vector: Float32Array; sentenceVectors: Float32Array[] }[];
+  passages: PassageWrite[];
 }
 
 export interface StoreStats {
   articles: number;
   passages: number;
-  /** Size of the index folder on disk. */
+  /** Size of the index on disk. */
   bytes: number;
 }
 
@@ -68,47 +78,51 @@ export interface ArticleVersion {
 }
 
 /**
- * The durable home of articles, passages and their vectors, and nearest-neighbour search over
- * them. The embedded SQLite + HNSW store is the default; other backends implement this same
- * interface and pass the same contract tests.
+ * Reads an index: search and reads, each from what writers have committed. What it derives from
+ * the store (the vector graph, BM25 statistics, a read cache) follows their commits by itself.
+ */
+export interface IndexReader {
+  /** The `k` passages nearest to a unit query vector, best first, with cosine similarity. */
+  nearest(vector: Float32Array, k: number, filter?: PassageFilter): Promise<Hit[]>;
+  /** The `k` passages best matching a question's terms by BM25 (positive, higher is better). */
+  lexical(terms: QueryTerm[], k: number, filter?: PassageFilter): Promise<Hit[]>;
+  /** Passages by id, in the order asked; unknown ids are left out. */
+  passages(ids: number[]): Promise<StoredPassage[]>;
+  /** The vectors of passages by id (unknown ids are left out): cheaper than whole passages. */
+  vectors(ids: number[]): Promise<Map<number, Float32Array>>;
+  /** The sentences of passages, with their vectors. */
+  sentences(ids: number[]): Promise<Map<number, PassageSentences>>;
+  article(id: string): Promise<StoredArticle | null>;
+  stats(): Promise<StoreStats>;
+  /** Loads, or brings up to date, what searches need (the vector graph, BM25 statistics). */
+  refresh(): Promise<void>;
+}
+
+/** Writes an index. One writer at a time: it holds the index's write lock until closed. */
+export interface IndexWriter {
+  /**
+   * Id → input hash, origin and path of the stored articles that have one of `ids` or come from
+   * one of `origins`: what a sync compares against.
+   */
+  articleVersions(scope: { ids: string[]; origins: string[] }): Promise<Map<string, ArticleVersion>>;
+  /** Adds or replaces whole articles (all their passages) in one durable commit. */
+  writeArticles(writes: ArticleWrite[]): Promise<void>;
+  /** Removes articles and their passages in one commit; unknown ids are ignored. */
+  removeArticles(ids: string[]): Promise<void>;
+  /** Saves the vector graph when readers would otherwise replay too much of the log to follow. */
+  flush(): Promise<void>;
+  /** Flushes and releases the write lock. */
+  close(): Promise<void>;
+}
+
+/**
+ * An open index: its reader, and writers on demand. A backend (SQLite, in memory) implements it
+ * and passes the store contract tests (test/store/store.contract.ts).
  */
 export interface Store {
   readonly manifest: Manifest;
-  /**
-   * Id → input hash, origin and path of the stored articles that have one of `ids` or come from
-   * one of `origins`: what a sync compares against. An API write asks only for the articles it
-   * writes; reading every article's version cost a write 0.1 s at 100,000 passages.
-   */
-  articleVersions(scope: { ids: string[]; origins: string[] }): Map<string, ArticleVersion>;
-  /** Adds or replaces whole articles (all their passages) in one durable transaction. */
-  writeArticles(writes: ArticleWrite[]): void;
-  /** Removes articles and their passages in one transaction; unknown ids are ignored. */
-  removeArticles(ids: string[]): void;
-  getArticle(id: string): StoredArticle | null;
-  /** The `k` passages nearest to a unit query vector, best first, with cosine similarity. */
-  nearest(vector: Float32Array, k: number, filter?: PassageFilter): Hit[];
-  /** The `k` passages best matching a question's words by BM25 (positive, higher is better). */
-  lexical(question: string, k: number, filter?: PassageFilter): Hit[];
-  /** The sentences of passages, with their vectors (none for a passage of one sentence). */
-  sentences(ids: number[]): Map<number, PassageSentences>;
-  /** The vectors of passages by id (unknown ids are left out): cheaper than whole passages. */
-  vectors(ids: number[]): Map<number, Float32Array>;
-  /** Passages by id, in the order asked; unknown ids are left out. */
-  passages(ids: number[]): StoredPassage[];
-  stats(): StoreStats;
-  /** Loads what the first search needs (the vector graph, lexical statistics) ahead of it. */
-  prepare(): void;
-  /** Persists derived structures (the vector graph) so the next open need not rebuild them. */
-  flush(): void;
-  /**
-   * What serve runs after its writes, on its own (reading) store, whose graph is in memory
-   * already, and on the writer (opened with `checkpointed`). A reader first takes the writes into
-   * its graph a slice at a time, letting the event loop turn in between. Then the vector graph is
-   * persisted when the changes written since it was saved have grown past what a reader should
-   * replay, without blocking the event loop on its file. A reader writes only while its process
-   * holds the write lock.
-   */
-  checkpoint(): Promise<void>;
-  /** Flushes when writable, then releases the store. */
-  close(): void;
+  readonly reader: IndexReader;
+  /** Takes the write lock, or fails at once with `index_busy` while another writer holds it. */
+  writer(): Promise<IndexWriter>;
+  close(): Promise<void>;
 }

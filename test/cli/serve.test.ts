@@ -20,7 +20,7 @@ describe('exposureWarning', () => {
 describe('shutdown', () => {
   it('exits within shutdownTimeoutMs of SIGTERM while a client trickles a request body', async () => {
     const dir = tempDir();
-    (await sampleEngine(dir)).close();
+    await (await sampleEngine(dir)).close();
     // A real server process; the index was built by the fake model, so the server runs it too.
     const script = join(dir, 'serve-fake.mts');
     writeFileSync(

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { queryTerms } from '../../src/ingest/analyze.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { ROOT, SAMPLES } from '../helpers/fixtures.js';
 
 const BIN = join(ROOT, 'bin', 'newsq.js');
@@ -15,30 +16,38 @@ function newsq(args: string[]) {
 }
 
 /** Counts and consistency checks of an index, read the way a user's tools would. */
-function inspect(indexDir: string) {
+async function inspect(indexDir: string) {
   const db = new Database(join(indexDir, 'newsq.sqlite'), { readonly: true });
   const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
   const facts = {
     articles: count('SELECT COUNT(*) AS n FROM articles'),
     passages: count('SELECT COUNT(*) AS n FROM passages'),
     distinctPassages: count('SELECT COUNT(*) AS n FROM (SELECT DISTINCT article_id, paragraph, window_index FROM passages)'),
-    words: count('SELECT COUNT(*) AS n FROM passages_fts'),
+    words: count('SELECT COUNT(*) AS n FROM passages WHERE length(terms) > 0'),
     orphans: count('SELECT COUNT(*) AS n FROM passages WHERE article_id NOT IN (SELECT id FROM articles)'),
   };
   const ids = new Set((db.prepare('SELECT id FROM passages').all() as { id: number }[]).map((r) => r.id));
   db.close();
-  const store = openSqliteStore({ dir: indexDir, identity: null, hnsw: { m: 16, efConstruction: 200, efSearch: 64 }, writable: false })!;
-  const hits = store.nearest(new Float32Array(384).fill(0.05), facts.passages + 50);
-  store.close();
-  return { ...facts, graphHits: hits.length, graphOnlyKnown: hits.every((hit) => ids.has(hit.id)) };
+  const store = openSqliteStore({ dir: indexDir, identity: null, hnsw: { m: 16, efConstruction: 200, efSearch: 64 }, owner: false, titleWeight: 0.5 })!;
+  const hits = await store.reader.nearest(new Float32Array(384).fill(0.05), facts.passages + 50);
+  // Postings of removed passages may stay behind until compacted, but no search may return them.
+  const wordHits = await store.reader.lexical(queryTerms('the Rafah crossing copy of the article'), facts.passages + 50);
+  await store.close();
+  return {
+    ...facts,
+    graphHits: hits.length,
+    graphOnlyKnown: hits.every((hit) => ids.has(hit.id)),
+    wordHits: wordHits.length,
+    wordsOnlyKnown: wordHits.every((hit) => ids.has(hit.id)),
+  };
 }
 
 describe('a kill at any moment leaves a usable index that a re-run completes', () => {
   let work: string;
   let corpus: string;
-  let clean: ReturnType<typeof inspect>;
+  let clean: Awaited<ReturnType<typeof inspect>>;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'newsq-crash-'));
     corpus = join(work, 'corpus');
     mkdirSync(corpus);
@@ -48,8 +57,9 @@ describe('a kill at any moment leaves a usable index that a re-run completes', (
     }
     const run = newsq(['index', corpus, '--index-dir', join(work, 'clean'), '--json']);
     expect(run.status, run.stderr).toBe(0);
-    clean = inspect(join(work, 'clean'));
+    clean = await inspect(join(work, 'clean'));
     expect(clean.articles).toBe(5 * COPIES);
+    expect(clean.wordHits).toBeGreaterThan(5 * COPIES);
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -66,23 +76,24 @@ describe('a kill at any moment leaves a usable index that a re-run completes', (
     return killed;
   }
 
-  function expectComplete(indexDir: string) {
+  async function expectComplete(indexDir: string) {
     // The interrupted index opens and answers with what it had committed.
     if (existsSync(join(indexDir, 'manifest.json')) && existsSync(join(indexDir, 'newsq.sqlite'))) {
-      const partial = inspect(indexDir);
+      const partial = await inspect(indexDir);
       expect(partial.passages).toBe(partial.distinctPassages);
       expect(partial.orphans).toBe(0);
-      expect(partial.words).toBe(partial.passages);
+      expect(partial.wordsOnlyKnown).toBe(true);
       const query = newsq(['query', 'Philadelphi Corridor', '--index-dir', indexDir, '--json']);
       expect(query.status, query.stderr).toBe(0);
     }
     // Re-running the same index completes it: same counts as a clean build, nothing doubled or orphaned.
     const rerun = newsq(['index', corpus, '--index-dir', indexDir, '--json']);
     expect(rerun.status, rerun.stderr).toBe(0);
-    const done = inspect(indexDir);
+    const done = await inspect(indexDir);
     expect(done).toEqual({ ...clean });
     expect(done.graphHits).toBe(done.passages);
     expect(done.graphOnlyKnown).toBe(true);
+    expect(done.wordsOnlyKnown).toBe(true);
   }
 
   it('killed early, before anything is committed', async () => {
@@ -92,7 +103,7 @@ describe('a kill at any moment leaves a usable index that a re-run completes', (
       return () => clearTimeout(timer);
     });
     expect(killed).toBe(true);
-    expectComplete(indexDir);
+    await expectComplete(indexDir);
   });
 
   it('killed mid-run, after some batches are committed', async () => {
@@ -111,10 +122,10 @@ describe('a kill at any moment leaves a usable index that a re-run completes', (
       return () => clearInterval(poll);
     });
     expect(killed).toBe(true);
-    const partial = inspect(indexDir);
+    const partial = await inspect(indexDir);
     expect(partial.articles).toBeGreaterThan(0);
     expect(partial.articles).toBeLessThan(clean.articles);
-    expectComplete(indexDir);
+    await expectComplete(indexDir);
   });
 
   it('killed while the HNSW graph is being saved', async () => {
@@ -129,7 +140,7 @@ describe('a kill at any moment leaves a usable index that a re-run completes', (
     expect(killed).toBe(true);
     // The database is committed; the graph file of its generation is missing or whole.
     expect(existsSync(join(indexDir, 'newsq.sqlite'))).toBe(true);
-    expectComplete(indexDir);
+    await expectComplete(indexDir);
     // A half-written graph file the kill left behind is cleared by the next writer.
     expect(readdirSync(indexDir).filter((name) => name.includes('.tmp-'))).toEqual([]);
   });

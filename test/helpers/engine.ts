@@ -27,8 +27,8 @@ export function useSampleEngine(makeEmbedder: () => Embedder | Promise<Embedder>
     holder.dir = mkdtempSync(join(tmpdir(), 'newsq-engine-'));
     holder.engine = await sampleEngine(holder.dir, await makeEmbedder());
   });
-  afterAll(() => {
-    holder.engine?.close();
+  afterAll(async () => {
+    await holder.engine?.close();
     rmSync(holder.dir, { recursive: true, force: true });
   });
   return holder;

@@ -18,13 +18,13 @@ describe('write API, on a serving (reading) engine', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'newsq-write-'));
-    (await sampleEngine(dir, embedder)).close();
+    await (await sampleEngine(dir, embedder)).close();
     // Like `serve`: a reader, which writes through a short-lived writer holding the lock.
     engine = await createEngine(resolveConfig({}, { indexDir: dir }), { writable: false, embedder });
     app = createApp(engine, { apiKey: 'key' });
   });
-  afterAll(() => {
-    engine.close();
+  afterAll(async () => {
+    await engine.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -71,7 +71,7 @@ describe('write API, writes posted at once', () => {
     const dir = mkdtempSync(join(tmpdir(), 'newsq-writes-'));
     try {
       const fake = createFakeEmbedder();
-      (await sampleEngine(dir, fake)).close();
+      await (await sampleEngine(dir, fake)).close();
       // The model takes a while, as the real one does: a second write arrives while the first is
       // between its groups of passages.
       const embedder = { ...fake, embedPassages: async (...args: Parameters<typeof fake.embedPassages>) => (await sleep(20), fake.embedPassages(...args)) };
@@ -89,7 +89,7 @@ describe('write API, writes posted at once', () => {
       expect([big.status, small.status]).toEqual([200, 200]);
       expect(((await big.json()) as { embedded: number }).embedded).toBe(1200);
       expect(notices.filter((notice) => notice.includes('write lock'))).toEqual([]);
-      serving.close();
+      await serving.close();
 
       // A restart loads the newest graph file: the passage must be in it, not only in the log.
       const restarted = await createEngine(config, { writable: false, embedder: fake, onNotice: (notice) => notices.push(notice) });
@@ -98,7 +98,7 @@ describe('write API, writes posted at once', () => {
         expect(results[0].article.id).toBe('needle');
         expect(notices.filter((notice) => notice.includes('rebuilding'))).toEqual([]);
       } finally {
-        restarted.close();
+        await restarted.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -109,7 +109,7 @@ describe('write API, writes posted at once', () => {
     const dir = mkdtempSync(join(tmpdir(), 'newsq-unsaved-'));
     try {
       const fake = createFakeEmbedder();
-      (await sampleEngine(dir, fake)).close();
+      await (await sampleEngine(dir, fake)).close();
       const db = new Database(join(dir, 'newsq.sqlite'), { readonly: true });
       const generation = Number(db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'generation'").get()!.value);
       db.close();
@@ -129,7 +129,7 @@ describe('write API, writes posted at once', () => {
       expect(notices.filter((notice) => notice.startsWith('the write is committed, but the vector graph could not be saved'))).toHaveLength(1);
       expect(readdirSync(dir).filter((file) => /^vectors-\d+\.hnsw$/.test(file))).toEqual([`vectors-${generation}.hnsw`]);
       expect((await serving.search({ query: 'lamp oil barrel', k: 1, mode: 'dense' })).results[0].article.id).toBe('lighthouse');
-      serving.close();
+      await serving.close();
 
       // Restarted (the disk has room again), the older graph catches up from the log.
       rmSync(blocker, { recursive: true });
@@ -138,7 +138,7 @@ describe('write API, writes posted at once', () => {
         expect((await restarted.search({ query: 'lamp oil barrel', k: 1, mode: 'dense' })).results[0].article.id).toBe('lighthouse');
         expect(notices.filter((notice) => notice.includes('rebuilding'))).toEqual([]);
       } finally {
-        restarted.close();
+        await restarted.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -150,7 +150,7 @@ describe('write API, followed by dense search', () => {
   it('finds every write in dense search at once, one change or many, and never a removed passage', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'newsq-follow-'));
     const embedder = createFakeEmbedder();
-    (await sampleEngine(dir, embedder)).close();
+    await (await sampleEngine(dir, embedder)).close();
     const serving = await createEngine(resolveConfig({}, { indexDir: dir }), { writable: false, embedder });
     try {
       const app = createApp(serving);
@@ -175,7 +175,7 @@ describe('write API, followed by dense search', () => {
       }
       expect((await topDense(`${words[7]} report 7 item 0 ${words[7]} ${words[7]}`)).article.id).toBe('story-7');
     } finally {
-      serving.close();
+      await serving.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

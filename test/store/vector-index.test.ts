@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { VectorIndex } from '../../src/store/vector-index.js';
+import { VectorIndex } from '../../src/store/vector/vector-index.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const DIMENSIONS = 16;
@@ -49,9 +49,9 @@ describe('HNSW vector index under updates', () => {
     const index = VectorIndex.create(DIMENSIONS, settings, 64);
     fill(index, range(0, 50));
     range(0, 10).forEach((id) => index.remove(id));
-    index.save(join(dir, 'graph.hnsw'));
+    await index.save(join(dir, 'graph.hnsw'));
 
-    for (const loaded of [VectorIndex.load(join(dir, 'graph.hnsw'), DIMENSIONS, settings, 40), await VectorIndex.loadAsync(join(dir, 'graph.hnsw'), DIMENSIONS, settings, 40)]) {
+    for (const loaded of [await VectorIndex.load(join(dir, 'graph.hnsw'), DIMENSIONS, settings, 40)]) {
       expect(loaded.elements).toBe(50);
       fill(loaded, range(500, 10));
       expect(loaded.elements).toBe(50);

@@ -3,13 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { acquireWriteLock } from '../../src/store/write-lock.js';
+import { acquireWriteLock } from '../../src/store/sqlite/write-lock.js';
 import { ROOT, tempDir } from '../helpers/fixtures.js';
 
 // A process that waits until a given moment, tries to take the lock, says whether it got it, and
 // holds it a little while: two of them started together race for the same lock.
 const CONTENDER = `
-const { acquireWriteLock } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'store', 'write-lock.js')).href)});
+const { acquireWriteLock } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'store', 'sqlite', 'write-lock.js')).href)});
 const [dir, at] = process.argv.slice(1);
 while (Date.now() < Number(at));
 try {

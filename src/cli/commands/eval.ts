@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { createEngine } from '../../engine.js';
 import { NewsqError } from '../../errors.js';
 import { evaluate, type EvalQuery } from '../../eval/evaluate.js';
-import { isSearchMode, SEARCH_MODES, type SearchMode } from '../../search/rank.js';
+import { isSearchMode, SEARCH_MODES, type SearchMode } from '../../search/modes.js';
 import { COMMON_OPTIONS, integerFlag, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
 import { indexFolders } from './index-articles.js';
 
 export const evalSpec: CommandSpec = {
-  usage: `Usage: newsq eval <collection-dir> [--k 10] [--mode hybrid|dense|lexical|all] [--index-dir DIR] [--json]
+  usage: `Usage: newsq eval <collection-dir> [--k 10] [--mode ${SEARCH_MODES.join('|')}|all] [--index-dir DIR] [--json]
 
 Measures retrieval quality on a BEIR-style collection (corpus.jsonl, queries.jsonl, qrels.tsv):
 indexes the corpus, runs every judged query, ranks documents by their best passage, and prints
@@ -26,7 +26,7 @@ export async function runEval(argv: string[], context: CliContext): Promise<numb
   const k = integerFlag(values.k, 'k', evalSpec.usage) ?? 10;
   const mode = (values.mode as string | undefined) ?? 'all';
   if (mode !== 'all' && !isSearchMode(mode)) throw new UsageError(`--mode must be one of ${SEARCH_MODES.join(', ')} or all`, evalSpec.usage);
-  const modes: SearchMode[] = mode === 'all' ? SEARCH_MODES : [mode as SearchMode];
+  const modes: SearchMode[] = mode === 'all' ? [...SEARCH_MODES] : [mode as SearchMode];
 
   const dir = positionals[0];
   const queries = readJudgedQueries(dir);
@@ -37,7 +37,7 @@ export async function runEval(argv: string[], context: CliContext): Promise<numb
     const engine = await createEngine(config, { writable: false });
     try {
       const scores = await evaluate(engine, queries, modes, k);
-      const report = { collection: dir, k, documents: summary.articles, passages: engine.stats().passages, queries: queries.length, scores };
+      const report = { collection: dir, k, documents: summary.articles, passages: (await engine.stats()).passages, queries: queries.length, scores };
       if (values.json) context.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         context.stdout.write(`${dir}: ${report.documents} documents, ${report.passages} passages, ${report.queries} judged queries\n`);
@@ -45,7 +45,7 @@ export async function runEval(argv: string[], context: CliContext): Promise<numb
         for (const s of scores) context.stdout.write(`${s.mode.padEnd(8)} ${s.ndcg.toFixed(4)}   ${s.recall.toFixed(4)}     ${s.mrr.toFixed(4)}\n`);
       }
     } finally {
-      engine.close();
+      await engine.close();
     }
   } finally {
     if (temporary) rmSync(temporary, { recursive: true, force: true });

@@ -49,7 +49,7 @@ export async function indexFolders(
     return await engine.sync(sources, progress ? (p) => progress.update(p) : undefined);
   } finally {
     progress?.done();
-    engine.close();
+    await engine.close();
   }
 }
 

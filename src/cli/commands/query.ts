@@ -1,11 +1,11 @@
 import { createEngine } from '../../engine.js';
-import { SEARCH_MODES, isSearchMode } from '../../search/rank.js';
+import { SEARCH_MODES, isSearchMode } from '../../search/modes.js';
 import { COMMON_OPTIONS, dateFlag, integerFlag, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
 import { formatResults } from '../format.js';
 
 export const querySpec: CommandSpec = {
-  usage: `Usage: newsq query "<question>" [--k 5] [--mode hybrid|dense|lexical] [--source S] [--from DATE] [--to DATE] [--json]
+  usage: `Usage: newsq query "<question>" [--k 5] [--mode ${SEARCH_MODES.join('|')}] [--source S] [--from DATE] [--to DATE] [--json]
 
 Finds the passages that answer a question, best first, each with its article and paragraph.
 
@@ -45,7 +45,7 @@ export async function runQuery(argv: string[], context: CliContext): Promise<num
     const response = await engine.search({ query: question, k, mode, filter: { source: values.source as string | undefined, from, to } });
     context.stdout.write(values.json ? `${JSON.stringify(response)}\n` : formatResults(response, context.columns, context.isTty && !context.env.NO_COLOR));
   } finally {
-    engine.close();
+    await engine.close();
   }
   return 0;
 }

@@ -20,7 +20,7 @@ export async function runRemove(argv: string[], context: CliContext): Promise<nu
   try {
     removed = await engine.remove(positionals);
   } finally {
-    engine.close();
+    await engine.close();
   }
   const missing = positionals.filter((id) => !removed.includes(id));
   if (values.json) context.stdout.write(`${JSON.stringify({ removed, missing })}\n`);

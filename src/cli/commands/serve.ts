@@ -43,25 +43,23 @@ export async function serveEngine(engine: Engine, config: Config, context: CliCo
   const app = createApp(engine, { logger: context.logger, apiKey: config.apiKey, allowedHosts: allowedHostsFor(config.host, config.allowedHosts) });
   const warning = exposureWarning(config);
   if (warning) context.logger.warn(warning);
+  const stats = await engine.stats();
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
       const url = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
-      const stats = engine.stats();
       context.stdout.write(
         `newsq serving ${stats.articles} articles (${stats.passages} passages) at ${url}\n` +
           `try: curl '${url}/search?q=why+does+Egypt+oppose+a+Rafah+offensive&k=3'\n`,
       );
     });
     server.once('error', (error: NodeJS.ErrnoException) => {
-      engine.close();
-      reject(error);
+      void engine.close().finally(() => reject(error));
     });
     // Stop accepting, let requests in flight finish for up to shutdownTimeoutMs, then close what
     // remains: a client trickling a body must not hold the process open.
     const stop = () => {
       server.close(() => {
-        engine.close();
-        resolve(0);
+        void engine.close().then(() => resolve(0), reject);
       });
       const http = server as Server;
       http.closeIdleConnections();

@@ -10,11 +10,11 @@ Prints the size of an index: articles, passages, model, dimensions and bytes on 
   positionals: { min: 0, max: 0 },
 };
 
-export function runStats(argv: string[], context: CliContext): number {
+export async function runStats(argv: string[], context: CliContext): Promise<number> {
   const { values } = parseCommand(statsSpec, argv);
   if (values.help) return help(context, statsSpec);
   const config = configFrom(context, values, {}, statsSpec.usage);
-  const stats = inspectIndex(config);
+  const stats = await inspectIndex(config);
   if (values.json) context.stdout.write(`${JSON.stringify(stats)}\n`);
   else {
     context.stdout.write(

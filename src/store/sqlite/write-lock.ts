@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { NewsqError } from '../errors.js';
+import { NewsqError } from '../../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 // The lock itself: a SQLite write transaction held open on this file. The operating system

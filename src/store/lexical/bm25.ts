@@ -1,20 +1,20 @@
 /** The passages holding one term: passage ordinals, ascending, and the term's weighted count in each. */
 export interface TermPostings {
   docs: Int32Array;
-  /** Occurrences in each passage, summed over columns with the columns' weights. */
+  /** Occurrences in each passage: in its text, plus in its title times the title's weight. */
   frequencies: Float32Array;
 }
 
 /**
- * A term of a query and how many of the query's words it stands for: words that stem alike
- * ("retrieval", "retrieve") each count, as they do in FTS5's `"retrieval" OR "retrieve"`.
+ * A term of a question with its postings, and how many of the question's words it stands for:
+ * words that stem alike ("retrieval", "retrieve") each count.
  */
-export interface QueryTerm {
+export interface ScoredTerm {
   postings: TermPostings;
   count: number;
 }
 
-/** What BM25 needs of the whole collection: each passage's length in tokens (all columns). */
+/** What BM25 needs of the whole collection: each passage's length in words (text and title). */
 export interface Bm25Collection {
   /** By passage ordinal; may hold removed passages and spare room, which `rows` does not count. */
   lengths: Float64Array;
@@ -34,38 +34,29 @@ export interface ScoredOrdinal {
   score: number;
 }
 
-// The constants and the IDF floor of SQLite FTS5's bm25(), so that scores equal FTS5's own.
+// The usual constants (those SQLite FTS5 uses), and a floor that keeps every IDF positive.
 const K1 = 1.2;
 const B = 0.75;
 const MIN_IDF = 1e-6;
 
-/** FTS5's inverse document frequency: never zero or negative, however common the term. */
+/** Inverse document frequency: never zero or negative, however common the term. */
 export function idf(rows: number, hits: number): number {
   const value = Math.log((rows - hits + 0.5) / (hits + 0.5));
   return value > 0 ? value : MIN_IDF;
 }
 
-/** BM25's length normalization of a passage's term frequency, with FTS5's constants. */
+/** BM25's length normalization of a passage's term frequency. */
 function saturation(length: number, averageLength: number): number {
   return K1 * (1 - B + (B * length) / averageLength);
 }
 
 /**
- * The weighted frequency of a term in a passage, from the passage's BM25 score for that term
- * alone: the inverse of the term's part of {@link topBm25}'s sum.
- */
-export function frequencyFromScore(score: number, termIdf: number, length: number, averageLength: number): number {
-  const share = score / termIdf;
-  return (share * saturation(length, averageLength)) / (K1 + 1 - share);
-}
-
-/**
- * Scores every passage holding any of the terms with BM25 (FTS5's variant: a weighted frequency
- * summed over columns, the length of all columns together) and returns the `k` best, best first.
+ * Scores every passage holding any of the terms with BM25 (a term's frequency weighted over text
+ * and title, the length of both together) and returns the `k` best, best first.
  * `scratch` holds one zero score and one clear mark per passage, and is left so.
  */
 export function topBm25(
-  terms: QueryTerm[],
+  terms: ScoredTerm[],
   collection: Bm25Collection,
   k: number,
   scratch: Bm25Scratch,

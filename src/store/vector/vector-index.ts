@@ -1,4 +1,5 @@
 import hnswlib from 'hnswlib-node';
+import type { Hit } from '../store.js';
 
 const { HierarchicalNSW } = hnswlib;
 
@@ -7,12 +8,6 @@ export interface HnswSettings {
   m: number;
   efConstruction: number;
   efSearch: number;
-}
-
-/** A nearest-neighbour hit: the passage id and its cosine similarity to the query. */
-export interface VectorHit {
-  id: number;
-  score: number;
 }
 
 /**
@@ -40,15 +35,8 @@ export class VectorIndex {
     return new VectorIndex(graph, 0, settings);
   }
 
-  /** Loads an index file written by {@link save}; `live` is how many vectors it holds undeleted. */
-  static load(path: string, dimensions: number, settings: HnswSettings, live: number): VectorIndex {
-    const graph = new HierarchicalNSW('ip', dimensions);
-    graph.readIndexSync(path, true);
-    return VectorIndex.loaded(graph, settings, live);
-  }
-
-  /** {@link load}, reading the file on a thread of libuv's pool: the event loop stays free. */
-  static async loadAsync(path: string, dimensions: number, settings: HnswSettings, live: number): Promise<VectorIndex> {
+  /** Loads a file written by {@link save}, on a thread of libuv's pool; `live` is how many vectors it holds undeleted. */
+  static async load(path: string, dimensions: number, settings: HnswSettings, live: number): Promise<VectorIndex> {
     const graph = new HierarchicalNSW('ip', dimensions);
     if (!(await graph.readIndex(path, true))) throw new Error(`cannot read the vector index ${path}`);
     return VectorIndex.loaded(graph, settings, live);
@@ -96,7 +84,7 @@ export class VectorIndex {
    * The `k` nearest live vectors (that pass `filter`, when given), most similar first. `ef`
    * overrides the configured search breadth (it is never below `k`).
    */
-  search(vector: Float32Array, k: number, options: { filter?: (id: number) => boolean; ef?: number } = {}): VectorHit[] {
+  search(vector: Float32Array, k: number, options: { filter?: (id: number) => boolean; ef?: number } = {}): Hit[] {
     const count = Math.min(k, this.live);
     if (count <= 0) return [];
     this.graph.setEf(Math.max(options.ef ?? this.settings.efSearch, count));
@@ -104,13 +92,8 @@ export class VectorIndex {
     return neighbors.map((id, i) => ({ id, score: 1 - distances[i] }));
   }
 
-  /** Writes the graph to `path` (callers make that atomic). */
-  save(path: string): void {
-    this.graph.writeIndexSync(path);
-  }
-
-  /** {@link save} on a thread of libuv's pool; the graph must not change until it resolves. */
-  async saveAsync(path: string): Promise<void> {
+  /** Writes the graph to `path` on a thread of libuv's pool (callers make that atomic); it must not change until this resolves. */
+  async save(path: string): Promise<void> {
     if (!(await this.graph.writeIndex(path))) throw new Error(`cannot write the vector index ${path}`);
   }
 }

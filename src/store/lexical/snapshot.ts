@@ -1,17 +1,16 @@
-import { LruCache } from '../lru-cache.js';
+import { LruCache } from '../../lru-cache.js';
 import type { Bm25Collection, Bm25Scratch, TermPostings } from './bm25.js';
 
 /**
- * What BM25 knows of one index generation: each passage's length and the postings of the words
+ * What BM25 knows of one index generation: each passage's length and the postings of the terms
  * asked so far. Arrays have room to grow: a small write appends its passages and marks removed
  * ones dead, rather than reading every passage's length again.
  */
 export interface Snapshot {
-  generation: number;
-  /** Passage rowids, ascending, in the first `count` slots: a passage's ordinal is its place here. */
-  rowids: Int32Array;
+  /** Passage ids, ascending, in the first `count` slots: a passage's ordinal is its place here. */
+  ids: Int32Array;
   count: number;
-  /** Ordinals of removed passages (still in `rowids`, so that ordinals stay put). */
+  /** Ordinals of removed passages (still in `ids`, so that ordinals stay put). */
   dead: Uint8Array;
   /** How many removals this snapshot has taken in: cached postings older than that are filtered. */
   removals: number;
@@ -27,12 +26,11 @@ interface CachedPostings {
   removals: number;
 }
 
-/** A snapshot of passages given as rowids with their FTS5 docsize records, ascending. */
-export function createSnapshot(generation: number, rows: [number, Buffer][], postingsLimit: number): Snapshot {
+/** A snapshot of passages given as ids with their lengths in words, ascending. */
+export function createSnapshot(rows: [number, number][], postingsLimit: number): Snapshot {
   const capacity = rows.length + 1024;
   const state: Snapshot = {
-    generation,
-    rowids: new Int32Array(capacity),
+    ids: new Int32Array(capacity),
     count: 0,
     dead: new Uint8Array(capacity),
     removals: 0,
@@ -45,13 +43,12 @@ export function createSnapshot(generation: number, rows: [number, Buffer][], pos
   return state;
 }
 
-/** Appends passages (rowid and FTS5 docsize record, ascending, after every rowid it holds). */
-export function appendPassages(state: Snapshot, rows: [number, Buffer][]): void {
-  if (state.count + rows.length > state.rowids.length) grow(state, Math.ceil((state.count + rows.length) * 1.5));
+/** Appends passages (id and length, ascending, after every id it holds). */
+export function appendPassages(state: Snapshot, rows: [number, number][]): void {
+  if (state.count + rows.length > state.ids.length) grow(state, Math.ceil((state.count + rows.length) * 1.5));
   const { collection } = state;
-  for (const [id, sizes] of rows) {
-    const length = sumOfVarints(sizes);
-    state.rowids[state.count] = id;
+  for (const [id, length] of rows) {
+    state.ids[state.count] = id;
     collection.lengths[state.count] = length;
     state.count++;
     collection.rows++;
@@ -61,10 +58,10 @@ export function appendPassages(state: Snapshot, rows: [number, Buffer][]): void 
 }
 
 /** Marks passages removed: they leave the statistics now, and cached postings when next used. */
-export function removePassages(state: Snapshot, rowids: Iterable<number>): void {
+export function removePassages(state: Snapshot, ids: Iterable<number>): void {
   let any = false;
-  for (const rowid of rowids) {
-    const ordinal = ordinalOf(state.rowids, state.count, rowid);
+  for (const id of ids) {
+    const ordinal = ordinalOf(state.ids, state.count, id);
     if (ordinal < 0 || state.dead[ordinal]) continue;
     state.dead[ordinal] = 1;
     state.collection.rows--;
@@ -100,14 +97,14 @@ export function extendPostings(state: Snapshot, term: string, found: [number, nu
   state.postings.set(term, { postings, removals: cached.removals });
 }
 
-/** The position of a rowid among the first `count` of an ascending list, or -1. */
-export function ordinalOf(rowids: Int32Array, count: number, rowid: number): number {
+/** The position of a id among the first `count` of an ascending list, or -1. */
+export function ordinalOf(ids: Int32Array, count: number, id: number): number {
   let low = 0;
   let high = count - 1;
   while (low <= high) {
     const middle = (low + high) >> 1;
-    if (rowids[middle] < rowid) low = middle + 1;
-    else if (rowids[middle] > rowid) high = middle - 1;
+    if (ids[middle] < id) low = middle + 1;
+    else if (ids[middle] > id) high = middle - 1;
     else return middle;
   }
   return -1;
@@ -119,7 +116,7 @@ function grow(state: Snapshot, capacity: number): void {
     next.set(array);
     return next;
   };
-  state.rowids = larger(state.rowids, (n) => new Int32Array(n));
+  state.ids = larger(state.ids, (n) => new Int32Array(n));
   state.dead = larger(state.dead, (n) => new Uint8Array(n));
   state.collection.lengths = larger(state.collection.lengths, (n) => new Float64Array(n));
   // All zero between searches.
@@ -139,24 +136,4 @@ function withoutDead(postings: TermPostings, dead: Uint8Array): TermPostings {
     frequencies[next++] = postings.frequencies[i];
   });
   return { docs, frequencies };
-}
-
-/** The sum of the SQLite varints in a blob: FTS5's docsize record, one token count per column. */
-function sumOfVarints(blob: Buffer): number {
-  let sum = 0;
-  let i = 0;
-  while (i < blob.length) {
-    let value = 0;
-    for (let n = 0; i < blob.length; n++) {
-      const byte = blob[i++];
-      if (n === 8) {
-        value = value * 256 + byte;
-        break;
-      }
-      value = value * 128 + (byte & 0x7f);
-      if ((byte & 0x80) === 0) break;
-    }
-    sum += value;
-  }
-  return sum;
 }
