@@ -12,11 +12,13 @@ import { SEARCH_MODES } from './search/modes.js';
 export const configSchema = z.strictObject({
   /**
    * Where the index is kept: `sqlite`, files in `indexDir` (the default, no server needed);
-   * `memory`, nothing kept once the process ends.
+   * `postgres`, a PostgreSQL database any number of processes share (`url`, or
+   * `NEWSQ_DATABASE_URL`); `memory`, nothing kept once the process ends.
    */
   store: z
     .discriminatedUnion('kind', [
       z.strictObject({ kind: z.literal('sqlite') }),
+      z.strictObject({ kind: z.literal('postgres'), url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL') }),
       z.strictObject({ kind: z.literal('memory') }),
     ])
     .default({ kind: 'sqlite' }),
@@ -95,6 +97,8 @@ export function resolveConfigSources(
     const value = env[variable];
     if (value !== undefined && value !== '') fromEnv[key] = key === 'port' ? Number(value) : value;
   }
+  // A database URL in the environment chooses the PostgreSQL store.
+  if (env.NEWSQ_DATABASE_URL) fromEnv.store = { kind: 'postgres', url: env.NEWSQ_DATABASE_URL };
   const fromFlags = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
   const config = configSchema.parse({ ...file?.values, ...fromEnv, ...fromFlags });
   const sources: Record<string, ConfigSource> = {};

@@ -183,5 +183,6 @@ async function statsOf(store: Store): Promise<IndexStats> {
 }
 
 function noIndex(config: Config): NewsqError {
-  return new NewsqError('no_index', `no index in ${config.indexDir}: build one with newsq index <folder>`);
+  const where = config.store.kind === 'postgres' ? 'the PostgreSQL database' : config.indexDir;
+  return new NewsqError('no_index', `no index in ${where}: build one with newsq index <folder>`);
 }

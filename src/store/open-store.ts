@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { IndexIdentity } from './manifest.js';
 import { createMemoryStore } from './memory/memory-store.js';
+import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -23,6 +24,8 @@ export async function openStore(config: Pick<Config, 'store' | 'indexDir' | 'hns
   switch (config.store.kind) {
     case 'sqlite':
       return openSqliteStore({ dir: config.indexDir, hnsw: config.hnsw, titleWeight, ...options });
+    case 'postgres':
+      return openPostgresStore({ url: config.store.url, hnsw: config.hnsw, titleWeight, ...options });
     case 'memory':
       return options.identity ? createMemoryStore(options.identity, titleWeight) : null;
   }

@@ -1,0 +1,181 @@
+import { NewsqError } from '../../errors.js';
+import { dot } from '../../vector-math.js';
+import { createLexicalIndex } from '../lexical/lexical-index.js';
+import { assertCompatible, FORMAT_VERSION, newManifest, parseManifest, type IndexIdentity, type Manifest } from '../manifest.js';
+import { createReadCache, readThrough } from '../read-cache.js';
+import type { IndexReader, IndexWriter, PassageFilter, Store } from '../store.js';
+import { GraphKeeper, REPLAY_LIMIT } from '../vector/graph-keeper.js';
+import type { HnswSettings } from '../vector/vector-index.js';
+import { connect, type Connection } from './connection.js';
+import { databaseGraphs } from './graph-snapshots.js';
+import { openPostgresLog } from './log.js';
+import { migrate } from './schema.js';
+import { openPostgresTables } from './tables.js';
+
+// A filter that leaves at most this many passages is searched exactly, without the graph.
+const EXACT_SEARCH_LIMIT = 20_000;
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database` */
+  url: string;
+  /** What the index must have been built with; null to open whatever is there (inspection). */
+  identity: IndexIdentity | null;
+  hnsw: HnswSettings;
+  /** A writer for the store's whole life (`index`): it may create the index, or with `reset` start it afresh. */
+  owner: boolean;
+  reset?: boolean;
+  titleWeight: number;
+  onNotice?: (message: string) => void;
+}
+
+/**
+ * The store for more than one machine: PostgreSQL holds what the SQLite store holds (articles,
+ * passages, vectors, postings, the change log) and the saved vector graph. Each process keeps
+ * its own graph, BM25 statistics and read cache in memory, following the log. Any number of
+ * processes write: their commits are serialised in the database (log.ts).
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store | null> {
+  const db = connect(options.url);
+  try {
+    const manifest = await openManifest(db, options);
+    if (!manifest) {
+      await db.close();
+      return null;
+    }
+    return storeOver(db, manifest, options);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+/** Creates or migrates the tables and reads (or, for a new index, writes) the manifest. */
+async function openManifest(db: Connection, options: PostgresStoreOptions): Promise<Manifest | null> {
+  const client = await db.client();
+  let stored: string | null | undefined;
+  try {
+    stored = await migrate(client, { create: options.owner && options.identity !== null, reset: options.owner && (options.reset ?? false) });
+  } catch (error) {
+    throw new NewsqError('no_index', `cannot open the PostgreSQL store: ${(error as Error).message}`);
+  } finally {
+    client.release();
+  }
+  if (stored === undefined) return null;
+  let manifest = stored === null ? null : parseManifest(JSON.parse(stored), 'the database');
+  if (!manifest) {
+    if (!options.owner || !options.identity) return null;
+    const fresh = newManifest(options.identity);
+    // The first writer's manifest wins; others check theirs against it.
+    await db.rows("INSERT INTO meta (key, value) VALUES ('manifest', $1) ON CONFLICT (key) DO NOTHING", [JSON.stringify(fresh)]);
+    manifest = parseManifest(JSON.parse((await db.rows<{ value: string }>("SELECT value FROM meta WHERE key = 'manifest'"))[0].value), 'the database');
+  }
+  if (manifest.formatVersion !== FORMAT_VERSION) assertCompatible(manifest, { ...manifest, formatVersion: FORMAT_VERSION });
+  if (options.identity) assertCompatible(manifest, options.identity);
+  return manifest;
+}
+
+function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOptions): Store {
+  const log = openPostgresLog(db);
+  const tables = openPostgresTables(db, log, manifest.dimensions);
+  const snapshots = databaseGraphs(db, log, manifest.dimensions, options.hnsw);
+  const graph = new GraphKeeper({
+    dimensions: manifest.dimensions,
+    hnsw: options.hnsw,
+    snapshots,
+    log,
+    vectorsOf: tables.vectorsOf,
+    everything: tables.everything,
+    // Writers elsewhere save now and then, but a reader replays the log rather than wait for them.
+    writerElsewhere: () => false,
+    onNotice: options.onNotice,
+  });
+  const lexical = createLexicalIndex(
+    { lengths: tables.lengths, lengthsOf: tables.lengthsOf, postings: tables.postings, postingsOf: tables.postingsOf },
+    log,
+    options.titleWeight,
+  );
+  const cache = createReadCache(log);
+  let lastFilter: { key: string; generation: number; ids: Set<number> } | null = null;
+  const allowedIds = async (filter: PassageFilter | undefined): Promise<Set<number> | null> => {
+    if (!filter || !(filter.source || filter.from || filter.to)) return null;
+    const key = JSON.stringify([filter.source, filter.from, filter.to]);
+    const generation = await log.generation();
+    if (lastFilter?.key !== key || lastFilter.generation !== generation) lastFilter = { key, generation, ids: await tables.filtered(filter) };
+    return lastFilter.ids;
+  };
+
+  const reader: IndexReader = {
+    async nearest(vector, k, filter) {
+      const allowed = await allowedIds(filter);
+      if (!allowed) return graph.search(vector, k);
+      if (allowed.size > EXACT_SEARCH_LIMIT) return graph.search(vector, k, (id) => allowed.has(id));
+      const hits = [...(await tables.vectorsOf([...allowed]))].map(([id, passage]) => ({ id, score: dot(vector, passage) }));
+      return hits.sort((a, b) => b.score - a.score).slice(0, k);
+    },
+    lexical: async (terms, k, filter) => lexical.search(terms, k, await allowedIds(filter)),
+    async passages(ids) {
+      const found = await readThrough((await cache()).passages, ids, async (missing) => tables.passages(missing));
+      return ids.flatMap((id) => found.get(id) ?? []);
+    },
+    vectors: async (ids) => readThrough((await cache()).vectors, ids, async (missing) => tables.vectorsOf(missing)),
+    sentences: async (ids) => readThrough((await cache()).sentences, ids, async (missing) => tables.sentences(missing)),
+    article: (id) => tables.article(id),
+    stats: () => tables.counts(),
+    async refresh() {
+      await graph.follow();
+      await lexical.prepare();
+    },
+  };
+
+  const saveIfBehind = async (): Promise<void> => {
+    await tables.compactPostings();
+    const latest = await snapshots.latest();
+    const pending = latest === null ? null : await log.count(latest);
+    if (pending === null || pending > REPLAY_LIMIT) await graph.save();
+  };
+  let writing = false;
+  const openWriter = (): IndexWriter => {
+    writing = true;
+    let closed = false;
+    // The graph follows this process's commits once loaded: saving it then needs no long replay.
+    const afterCommit = async () => {
+      if (graph.loaded) await graph.catchUp();
+    };
+    return {
+      articleVersions: ({ ids, origins }) => tables.versions(ids, origins),
+      async writeArticles(writes) {
+        if (writes.length === 0) return;
+        await tables.write(writes);
+        await afterCommit();
+      },
+      async removeArticles(ids) {
+        if (ids.length === 0) return;
+        await tables.remove(ids);
+        await afterCommit();
+      },
+      flush: saveIfBehind,
+      async close() {
+        if (closed) return;
+        closed = true;
+        try {
+          await saveIfBehind();
+        } finally {
+          writing = false;
+        }
+      },
+    };
+  };
+
+  return {
+    manifest,
+    reader,
+    async writer() {
+      if (writing) throw new NewsqError('index_busy', 'this process is already writing to the PostgreSQL store');
+      return openWriter();
+    },
+    async close() {
+      graph.close();
+      await db.close();
+    },
+  };
+}
