@@ -5,7 +5,7 @@
  * BENCH_DOCS documents), else the sample articles repeated.
  *
  *   npm run bench                 indexing, HTTP latency, breakdown, HNSW recall, 10k and 100k, peers
- *   npm run bench -- --only=http  indexing and the sections named (http, breakdown, hnsw, updates, peers, large, scale)
+ *   npm run bench -- --only=http  indexing and the sections named (http, breakdown, hnsw, updates, peers, large, scale, postgres)
  *   BENCH_SCALE=1000000 npm run bench:scale    the scale section alone at 1M vectors
  */
 import { spawn } from 'node:child_process';
@@ -27,7 +27,9 @@ import { BUNDLED_MODEL_ID } from '../src/embed/model-cache.js';
 import { CHUNKER_VERSION } from '../src/ingest/split.js';
 import { FORMAT_VERSION } from '../src/store/manifest.js';
 import { passageTerms } from '../src/ingest/analyze.js';
+import { openStore } from '../src/store/open-store.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../src/store/store.js';
 import { VectorIndex } from '../src/store/vector/vector-index.js';
 import { exactTopK, mb, median, percentile, printTable, realisticVectors, recallAtK, round, time } from './bench-lib.js';
 
@@ -68,6 +70,7 @@ if (!ONLY_SCALE) {
   if (runs('peers')) await benchPeers(vectors, queryVectors, breakdown);
   if (runs('large')) await benchLargeIndex(vectors, queryVectors, LARGE);
   if (runs('scale')) await benchScale(vectors, queryVectors);
+  if (runs('postgres')) await benchPostgres(vectors);
 } else {
   // The scale section alone needs real vectors to perturb: index a small corpus first.
   await createEngine(config, { writable: true, embedder }).then(async (engine) => {
@@ -177,10 +180,13 @@ function readVectors(): Float32Array[] {
 }
 
 /** Starts `newsq serve` on an index in its own process; resolves when it listens, with its URL. */
-async function startServer(indexDir: string): Promise<{ url: string; readyMs: number; stop: () => Promise<void> }> {
+async function startServer(indexDir: string, env: Record<string, string> = {}): Promise<{ url: string; readyMs: number; pid: number; stop: () => Promise<void> }> {
   const started = performance.now();
   // The server's request log goes to its stderr: discarded here, but still written, as in production.
-  const server = spawn(process.execPath, [join(ROOT, 'bin', 'newsq.js'), 'serve', '--index-dir', indexDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const server = spawn(process.execPath, [join(ROOT, 'bin', 'newsq.js'), 'serve', '--index-dir', indexDir, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, ...env },
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     server.stdout.on('data', (chunk: Buffer) => {
@@ -196,7 +202,7 @@ async function startServer(indexDir: string): Promise<{ url: string; readyMs: nu
       server.once('exit', () => resolve());
       server.kill('SIGTERM');
     });
-  return { url, readyMs, stop };
+  return { url, readyMs, pid: server.pid!, stop };
 }
 
 /** Sends each question once, one after another, on one kept-alive connection; returns each latency in ms. */
@@ -346,9 +352,7 @@ function performanceOf(run: () => void): number {
 
 /** 5. Orama and Vectra on the same passages and vectors. */
 async function benchPeers(vectors: Float32Array[], queryVectors: Float32Array[], newsq: Record<string, number>): Promise<void> {
-  const db = new Database(join(config.indexDir, 'newsq.sqlite'), { readonly: true });
-  const texts = db.prepare<[], { text: string }>('SELECT text FROM passages ORDER BY id').all().map((r) => r.text);
-  db.close();
+  const texts = corpusTexts();
   const truth = queryVectors.map((q) => exactTopK(vectors, q, 10));
   const rows: Record<string, string | number>[] = [];
   const newsqStore = openSqliteStore({ dir: config.indexDir, identity: null, hnsw: config.hnsw, owner: false, titleWeight: config.search.titleWeight })!;
@@ -437,35 +441,11 @@ async function benchPeers(vectors: Float32Array[], queryVectors: Float32Array[],
  */
 async function benchLargeIndex(real: Float32Array[], queryVectors: Float32Array[], size: number): Promise<void> {
   const dir = join(work, 'large');
-  const db = new Database(join(config.indexDir, 'newsq.sqlite'), { readonly: true });
-  const texts = db.prepare<[], { text: string }>('SELECT text FROM passages ORDER BY id').all().map((r) => r.text);
-  db.close();
+  const texts = corpusTexts();
   const vectors = realisticVectors(real, size);
-  const identity = { formatVersion: FORMAT_VERSION, model: embedder.model, encoder: embedder.encoder, dtype: embedder.dtype, dimensions: embedder.dimensions, chunkerVersion: CHUNKER_VERSION };
   const buildMs = await time(async () => {
-    const store = openSqliteStore({ dir, identity, hnsw: config.hnsw, owner: true, titleWeight: config.search.titleWeight })!;
-    const writer = await store.writer();
-    const perArticle = 10;
-    for (let first = 0; first < size; first += 1000) {
-      const writes = [];
-      for (let a = first; a < Math.min(size, first + 1000); a += perArticle) {
-        const ids = Array.from({ length: Math.min(perArticle, size - a) }, (_, j) => a + j);
-        const paragraphs = ids.map((i) => largeText(texts, i));
-        writes.push({
-          article: { id: `large/${a}`, title: `Article ${a}`, source: null, published: null, path: null, url: null, paragraphs },
-          hash: String(a),
-          origin: 'bench',
-          passages: ids.map((i, j) => ({
-            draft: { paragraph: j, window: 0, text: paragraphs[j], sentences: [{ start: 0, end: paragraphs[j].length }] },
-            vector: vectors[i],
-            sentenceVectors: [],
-            terms: passageTerms(paragraphs[j], `Article ${a}`),
-          })),
-        });
-      }
-      await writer.writeArticles(writes);
-    }
-    await writer.close();
+    const store = openSqliteStore({ dir, identity: identity(), hnsw: config.hnsw, owner: true, titleWeight: config.search.titleWeight })!;
+    await writeLarge(store, texts, vectors);
     await store.close();
   });
   const server = await startServer(dir);
@@ -509,7 +489,162 @@ async function benchLargeIndex(real: Float32Array[], queryVectors: Float32Array[
   };
   results.large = row;
   printTable(`2c. A ${size}-passage index: serve start-up (model and graph loaded, warmed), latency, and Orama hybrid on the same data`, [row]);
-  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * 6. PostgreSQL (a real server on this machine, test/helpers/start-postgres.ts): `index` with one worker and
+ * with two, each on one thread; a replica's sequential HTTP latency against the SQLite engine's at
+ * the bench corpus and at LARGE passages, questions alternating between the two; a new replica at
+ * LARGE (start to answering, memory); a write through one replica found by a second.
+ */
+async function benchPostgres(real: Float32Array[]): Promise<void> {
+  const { startPostgres } = await import('../test/helpers/start-postgres.js');
+  const server = await startPostgres();
+  try {
+    const jsonl = join(work, 'articles.jsonl');
+    writeFileSync(jsonl, articles.map((article) => JSON.stringify(article)).join('\n'));
+    const indexing: Record<string, string | number>[] = [];
+    let small = '';
+    for (const workers of [1, 2]) {
+      const url = await server.database(`bench-${workers}`);
+      small ||= url;
+      let embedded = 0;
+      const ms = await time(() =>
+        Promise.all(
+          Array.from({ length: workers }, async () => {
+            const summary = JSON.parse(await newsqOutput(['index', jsonl, '--threads', '1', '--json'], { NEWSQ_DATABASE_URL: url })) as { embedded: number };
+            embedded += summary.embedded;
+          }),
+        ),
+      );
+      indexing.push({ workers, 'threads each': 1, passages: embedded, 's': round(ms / 1000, 1), 'passages/s': round((embedded / ms) * 1000, 1) });
+    }
+    const speedup = round(Number(indexing[1]['passages/s']) / Number(indexing[0]['passages/s']), 2);
+    printTable(`6a. PostgreSQL: index with one worker and with two (each one thread), into a fresh database: two reach ${speedup}x one`, indexing);
+
+    const env = (url: string) => ({ NEWSQ_DATABASE_URL: url });
+    const latency: Record<string, string | number>[] = [];
+    const sqliteSmall = await startServer(config.indexDir);
+    const pgSmall = await startServer(config.indexDir, env(small));
+    latency.push({ passages: Number(indexing[0].passages), ...(await sideBySide(sqliteSmall.url, pgSmall.url, questions.slice(0, 300))) });
+    const visible = await writeVisibility(pgSmall.url, (await startServer(config.indexDir, env(small))), 50);
+    await sqliteSmall.stop();
+    await pgSmall.stop();
+
+    const largeDir = join(work, 'large');
+    const texts = corpusTexts();
+    const vectors = realisticVectors(real, LARGE);
+    if (!existsSync(largeDir)) {
+      const store = openSqliteStore({ dir: largeDir, identity: identity(), hnsw: config.hnsw, owner: true, titleWeight: config.search.titleWeight })!;
+      await writeLarge(store, texts, vectors);
+      await store.close();
+    }
+    const largeUrl = await server.database('bench-large');
+    const pgStoreConfig = { ...config, store: { kind: 'postgres' as const, url: largeUrl, claimSeconds: 30, claimPassages: 256 } };
+    const buildMs = await time(async () => {
+      const store = (await openStore(pgStoreConfig, { identity: identity(), owner: true }))!;
+      await writeLarge(store, texts, vectors);
+      await store.close();
+    });
+    const sqliteLarge = await startServer(largeDir);
+    const pgLarge = await startServer(config.indexDir, env(largeUrl));
+    const firstMs = await time(() => fetch(`${pgLarge.url}/search?q=${encodeURIComponent(questions[1000])}`).then((r) => r.text()));
+    latency.push({ passages: LARGE, ...(await sideBySide(sqliteLarge.url, pgLarge.url, questions.slice(300, 600))) });
+    const rssMb = residentMb(pgLarge.pid);
+    await sqliteLarge.stop();
+    await pgLarge.stop();
+    printTable('6b. Sequential HTTP /search, SQLite engine and PostgreSQL replica side by side (each question to one, then the other)', latency);
+    const replica = { passages: LARGE, 'build (write + graph saved) s': round(buildMs / 1000, 1), 'start to answering s': round((pgLarge.readyMs + firstMs) / 1000, 2), 'resident MB': rssMb };
+    printTable('6c. A new PostgreSQL replica at the large index: from process start to its first answer (model, saved graph and statistics loaded)', [replica]);
+    printTable('6d. A write through one replica (POST /articles), found by a dense search on a second: ms from the 200 to found', [visible]);
+    results.postgres = { indexing, speedup, latency, replica, visible };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Runs newsq to completion; resolves with its standard output. */
+function newsqOutput(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'newsq.js'), ...args], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`newsq ${args.join(' ')} exited ${code}`))));
+  });
+}
+
+/** Each question to `first`, then to `second`, one at a time: p50 of each, and their ratio. */
+async function sideBySide(first: string, second: string, asked: string[]): Promise<Record<string, number>> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (const question of asked) {
+    a.push(...(await askInTurn(first, [question])));
+    b.push(...(await askInTurn(second, [question])));
+  }
+  return { 'SQLite p50 ms': round(median(a), 2), 'PostgreSQL p50 ms': round(median(b), 2), 'PostgreSQL / SQLite': round(median(b) / median(a), 2), 'PostgreSQL p99 ms': round(percentile(b, 99), 2) };
+}
+
+/** `count` writes through `writer`; for each, the ms from its answer until `reader` finds it. */
+async function writeVisibility(writer: string, reader: { url: string; stop: () => Promise<void> }, count: number): Promise<Record<string, number>> {
+  const waits: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const text = `Bench write ${i}: ${questions[(i * 37) % questions.length]} (a new report).`;
+    const response = await fetch(`${writer}/articles`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `bench/visible/${i}`, text }) });
+    if (!response.ok) throw new Error(`POST /articles answered ${response.status}`);
+    const written = performance.now();
+    for (;;) {
+      const found = (await (await fetch(`${reader.url}/search?q=${encodeURIComponent(text)}&k=1&mode=dense`)).json()) as { results: { article: { id: string } }[] };
+      if (found.results[0]?.article.id === `bench/visible/${i}`) break;
+      if (performance.now() - written > 10_000) throw new Error(`write ${i} not found on the second replica after 10 s`);
+    }
+    waits.push(performance.now() - written);
+  }
+  await reader.stop();
+  return { writes: count, 'p50 ms': round(median(waits), 1), 'p99 ms': round(percentile(waits, 99), 1), 'max ms': round(Math.max(...waits), 1) };
+}
+
+/** A process's resident memory, from /proc. */
+function residentMb(pid: number): number {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+  return Math.round(kb / 1024);
+}
+
+/** The passage texts of the bench's index, in id order. */
+function corpusTexts(): string[] {
+  const db = new Database(join(config.indexDir, 'newsq.sqlite'), { readonly: true });
+  const texts = db.prepare<[], { text: string }>('SELECT text FROM passages ORDER BY id').all().map((r) => r.text);
+  db.close();
+  return texts;
+}
+
+function identity() {
+  return { formatVersion: FORMAT_VERSION, model: embedder.model, encoder: embedder.encoder, dtype: embedder.dtype, dimensions: embedder.dimensions, chunkerVersion: CHUNKER_VERSION };
+}
+
+/** Writes the large index (articles of ten passages, texts from `largeText`) into a store, and saves it. */
+async function writeLarge(store: Store, texts: string[], vectors: Float32Array[]): Promise<void> {
+  const writer = await store.writer();
+  const perArticle = 10;
+  for (let first = 0; first < vectors.length; first += 1000) {
+    const writes = [];
+    for (let a = first; a < Math.min(vectors.length, first + 1000); a += perArticle) {
+      const ids = Array.from({ length: Math.min(perArticle, vectors.length - a) }, (_, j) => a + j);
+      const paragraphs = ids.map((i) => largeText(texts, i));
+      writes.push({
+        article: { id: `large/${a}`, title: `Article ${a}`, source: null, published: null, path: null, url: null, paragraphs },
+        hash: String(a),
+        origin: 'bench',
+        passages: ids.map((i, j) => ({
+          draft: { paragraph: j, window: 0, text: paragraphs[j], sentences: [{ start: 0, end: paragraphs[j].length }] },
+          vector: vectors[i],
+          sentenceVectors: [],
+          terms: passageTerms(paragraphs[j], `Article ${a}`),
+        })),
+      });
+    }
+    await writer.writeArticles(writes);
+  }
+  await writer.close();
 }
 
 /**

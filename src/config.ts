@@ -18,7 +18,14 @@ export const configSchema = z.strictObject({
   store: z
     .discriminatedUnion('kind', [
       z.strictObject({ kind: z.literal('sqlite') }),
-      z.strictObject({ kind: z.literal('postgres'), url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL') }),
+      z.strictObject({
+        kind: z.literal('postgres'),
+        url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+        /** How long an indexing worker's claim on a batch holds unrenewed: how soon a dead worker's batch is taken over. */
+        claimSeconds: z.number().int().min(1).max(3600).default(30),
+        /** About how many passages an indexing worker claims at a time. */
+        claimPassages: z.number().int().min(1).max(100_000).default(256),
+      }),
       z.strictObject({ kind: z.literal('memory') }),
     ])
     .default({ kind: 'sqlite' }),
@@ -28,6 +35,8 @@ export const configSchema = z.strictObject({
   dtype: z.enum(['q8', 'fp32']).default('q8'),
   maxTokens: z.number().int().min(16).max(8192).default(256),
   batchSize: z.number().int().min(1).max(512).default(32),
+  /** Threads the model runs on (unset: every core): `--threads 1` leaves the other cores to other workers. */
+  threads: z.number().int().min(1).max(1024).optional(),
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8787),
   defaultK: z.number().int().min(1).max(100).default(5),
@@ -69,6 +78,7 @@ export const ENVIRONMENT: Record<string, keyof Config> = {
   NEWSQ_CACHE_DIR: 'cacheDir',
   NEWSQ_MODEL: 'model',
   NEWSQ_DTYPE: 'dtype',
+  NEWSQ_THREADS: 'threads',
   HOST: 'host',
   PORT: 'port',
   NEWSQ_API_KEY: 'apiKey',
@@ -95,10 +105,13 @@ export function resolveConfigSources(
   const fromEnv: Record<string, unknown> = {};
   for (const [variable, key] of Object.entries(ENVIRONMENT)) {
     const value = env[variable];
-    if (value !== undefined && value !== '') fromEnv[key] = key === 'port' ? Number(value) : value;
+    if (value !== undefined && value !== '') fromEnv[key] = key === 'port' || key === 'threads' ? Number(value) : value;
   }
-  // A database URL in the environment chooses the PostgreSQL store.
-  if (env.NEWSQ_DATABASE_URL) fromEnv.store = { kind: 'postgres', url: env.NEWSQ_DATABASE_URL };
+  // A database URL in the environment chooses the PostgreSQL store, keeping the file's other store settings.
+  if (env.NEWSQ_DATABASE_URL) {
+    const stored = file?.values.store as { kind?: unknown } | undefined;
+    fromEnv.store = { ...(stored?.kind === 'postgres' && stored), kind: 'postgres', url: env.NEWSQ_DATABASE_URL };
+  }
   const fromFlags = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
   const config = configSchema.parse({ ...file?.values, ...fromEnv, ...fromFlags });
   const sources: Record<string, ConfigSource> = {};

@@ -66,7 +66,8 @@ export function loadEmbedder(config: Config, options: { threaded?: boolean } = {
   // Threaded, questions that overlap get one thread: the other core is the event loop's, which
   // serves the requests (measured: concurrent latency lower than with two). A question alone gets
   // every core.
-  return options.threaded ? createThreadedEmbedder({ ...settings, threads: 1, aloneThreads: availableParallelism() }) : createTransformersEmbedder(settings);
+  const threads = config.threads ?? availableParallelism();
+  return options.threaded ? createThreadedEmbedder({ ...settings, threads: 1, aloneThreads: threads }) : createTransformersEmbedder({ ...settings, threads });
 }
 
 /** The composition root: loads the embedder and opens the store the config names. */
@@ -183,6 +184,11 @@ async function statsOf(store: Store): Promise<IndexStats> {
 }
 
 function noIndex(config: Config): NewsqError {
-  const where = config.store.kind === 'postgres' ? 'the PostgreSQL database' : config.indexDir;
-  return new NewsqError('no_index', `no index in ${where}: build one with newsq index <folder>`);
+  return new NewsqError('no_index', `no index in ${indexLocation(config)}: build one with newsq index <folder>`);
+}
+
+/** Where the config's index is, as messages name it. */
+export function indexLocation(config: Pick<Config, 'store' | 'indexDir'>): string {
+  if (config.store.kind === 'postgres') return 'the PostgreSQL database';
+  return config.store.kind === 'memory' ? 'memory' : config.indexDir;
 }

@@ -14,6 +14,8 @@ export const errorCodes = {
   index_busy: { status: 409, exit: 1 },
   unreadable_input: { status: 400, exit: 1 },
   model_unavailable: { status: 503, exit: 1 },
+  /** The store's database cannot be reached for now: try again after `Retry-After` seconds. */
+  unavailable: { status: 503, exit: 1 },
   internal: { status: 500, exit: 1 },
 } as const;
 

@@ -3,7 +3,9 @@ import { articleIdProblem, type ArticleInput } from './ingest/article.js';
 import type { Skipped } from './ingest/parse.js';
 import { hashInput, prepareArticle, type PreparedArticle } from './ingest/prepare.js';
 import { passageTerms } from './ingest/analyze.js';
-import type { IndexWriter } from './store/store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WindowOptions } from './ingest/split.js';
+import type { ArticleVersion, ArticleWrite, IndexWriter, JobProgress, QueuedArticle, WorkQueue } from './store/store.js';
 
 /** The articles read from one folder or file the user named. */
 export interface SyncSource {
@@ -52,6 +54,10 @@ const PASSAGES_PER_COMMIT = 1024;
 // How often a long sync saves the vector graph, so that readers see its progress and a restart
 // after a crash rebuilds little.
 const FLUSH_EVERY_MS = 60_000;
+// Articles queued at a time in a shared sync.
+const QUEUE_PAGE = 200;
+// How often a shared sync with nothing to claim looks again while other workers finish its job.
+const WAIT_FOR_OTHERS_MS = 500;
 
 /**
  * Makes the index mirror the given sources: embeds new and changed articles (by input hash),
@@ -88,7 +94,39 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   }
 
   const windows = { maxTokens: embedder.maxTokens, countTokens: (text: string) => embedder.countTokens(text) };
-  let group: { origin: string | null; hash: string; prepared: PreparedArticle }[] = [];
+  const work: Work = { context, pending, summary, stored, windows, started, onProgress };
+  // Articles from folders can wait in a queue other workers share; those written through the API are written here and now.
+  if (writer.queue && origins.size > 0 && sources.every((source) => source.origin !== null)) await embedShared(work, writer.queue, origins, seen);
+  else await embedHere(work);
+
+  // A file that could not be read this time keeps what was indexed from it before.
+  const unreadable = new Set(summary.skipped.map((skipped) => skipped.path.replace(/:\d+$|\[\d+\]$/, '')));
+  const gone = [...stored]
+    .filter(([id, { origin, path }]) => origin !== null && origins.has(origin) && !seen.has(id) && !(path && unreadable.has(path)))
+    .map(([id]) => id);
+  await writer.removeArticles(gone);
+  summary.removed = gone.length;
+
+  summary.articles = await context.articleCount();
+  summary.seconds = Math.round((performance.now() - started) / 10) / 100;
+  return summary;
+}
+
+/** What a sync found to embed, and what it has to tell. */
+interface Work {
+  context: SyncContext;
+  pending: { origin: string | null; input: ArticleInput; hash: string }[];
+  summary: SyncSummary;
+  stored: Map<string, ArticleVersion>;
+  windows: WindowOptions;
+  started: number;
+  onProgress?: (progress: SyncProgress) => void;
+}
+
+/** Embeds and commits the pending articles in this process, a group at a time. */
+async function embedHere({ context, pending, summary, stored, windows, started, onProgress }: Work): Promise<void> {
+  const { writer, embedder } = context;
+  let group: Pending[] = [];
   let groupPassages = 0;
   let done = 0;
   let prepared = 0;
@@ -103,33 +141,14 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
       elapsedMs: performance.now() - started,
     });
   const commitGroup = async () => {
-    const drafts = group.flatMap(({ prepared }) => prepared.passages);
     const before = summary.embedded;
-    let inGroup = 0;
-    const embedded = await embedder.embedPassages(
-      drafts.map((draft) => draft.sentences.map(({ start, end }) => draft.text.slice(start, end))),
-      (count) => {
-        inGroup += count;
-        report(before + inGroup);
-      },
-    );
-    let next = 0;
-    await writer.writeArticles(
-      group.map(({ origin, hash, prepared }) => ({
-        article: prepared.article,
-        hash,
-        origin,
-        passages: prepared.passages.map((draft) => {
-          const { vector, segments } = embedded[next++];
-          return { draft, vector, sentenceVectors: segments, terms: passageTerms(draft.text, prepared.article.title) };
-        }),
-      })),
-    );
+    const writes = await embedWrites(embedder, group, (inGroup) => report(before + inGroup));
+    await writer.writeArticles(writes);
     for (const { prepared } of group) {
       if (stored.has(prepared.article.id)) summary.updated++;
       else summary.added++;
     }
-    summary.embedded += drafts.length;
+    summary.embedded += groupPassages;
     if (performance.now() - lastFlush > FLUSH_EVERY_MS) {
       await writer.flush();
       lastFlush = performance.now();
@@ -140,29 +159,101 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   };
 
   for (const { origin, input, hash } of pending) {
-    const article = prepareArticle(input, windows);
+    const article = prepareOrSkip(input, windows, summary);
     prepared++;
+    if (!article) continue;
     preparedPassages += article.passages.length;
-    if (article.passages.length === 0) {
-      summary.skipped.push({ path: input.location ?? input.path ?? input.id, reason: 'no title, and no article text left after removing boilerplate' });
-      continue;
-    }
     group.push({ origin, hash, prepared: article });
     groupPassages += article.passages.length;
     if (groupPassages >= PASSAGES_PER_COMMIT) await commitGroup();
   }
   if (group.length > 0) await commitGroup();
   report(summary.embedded);
+}
 
-  // A file that could not be read this time keeps what was indexed from it before.
-  const unreadable = new Set(summary.skipped.map((skipped) => skipped.path.replace(/:\d+$|\[\d+\]$/, '')));
-  const gone = [...stored]
-    .filter(([id, { origin, path }]) => origin !== null && origins.has(origin) && !seen.has(id) && !(path && unreadable.has(path)))
-    .map(([id]) => id);
-  await writer.removeArticles(gone);
-  summary.removed = gone.length;
+/**
+ * Queues the pending articles where every worker syncing into the same store can take them, then
+ * embeds batches of whatever waits (this sync's origins first) until this sync's whole job is
+ * done, by whichever workers: a batch held by a worker that died is taken over once its claim
+ * expires. Progress is the whole job's.
+ */
+async function embedShared({ context, pending, summary, stored, windows, onProgress }: Work, queue: WorkQueue, origins: Set<string>, seen: Set<string>): Promise<void> {
+  const mine = [...origins];
+  let page: QueuedArticle[] = [];
+  for (const { origin, input, hash } of pending) {
+    const prepared = prepareOrSkip(input, windows, summary);
+    if (prepared) page.push({ origin: origin!, hash, prepared });
+    // A page at a time: other workers start on the first while this one prepares the rest.
+    if (page.length >= QUEUE_PAGE) {
+      await queue.enqueue(page);
+      page = [];
+    }
+  }
+  await queue.enqueue(page);
+  await queue.forget(mine, [...seen]);
 
-  summary.articles = await context.articleCount();
-  summary.seconds = Math.round((performance.now() - started) / 10) / 100;
-  return summary;
+  let job: JobProgress = await queue.progress(mine);
+  const report = (inBatch: number) =>
+    onProgress?.({
+      articlesDone: job.articlesDone + summary.unchanged,
+      articlesTotal: job.articles + summary.unchanged,
+      passagesDone: job.passagesDone + inBatch,
+      passagesEstimate: job.passages,
+      elapsedMs: job.startedAt === null ? 0 : Date.now() - job.startedAt,
+    });
+  for (;;) {
+    const claim = await queue.claim(mine);
+    if (claim) {
+      const writes = await claim.keep(() => embedWrites(context.embedder, claim.articles, report));
+      const written = new Set(await claim.commit(writes));
+      for (const { origin, prepared } of claim.articles) {
+        if (!written.has(prepared.article.id)) continue;
+        summary.embedded += prepared.passages.length;
+        if (!origins.has(origin)) continue;
+        if (stored.has(prepared.article.id)) summary.updated++;
+        else summary.added++;
+      }
+    }
+    const now = await queue.progress(mine);
+    // Once every article of the job is done, its rows go: the job is over.
+    if (now.articles === 0 || now.articlesDone >= now.articles) {
+      job = { ...job, articlesDone: job.articles, passagesDone: job.passages };
+      report(0);
+      return;
+    }
+    job = now;
+    report(0);
+    // Nothing free, but articles of the job still held by other workers: wait for them, or for their claims to expire.
+    if (!claim) await sleep(WAIT_FOR_OTHERS_MS);
+  }
+}
+
+type Pending = { origin: string | null; hash: string; prepared: PreparedArticle };
+
+/** Cleans and splits an article; one left with no passage is noted as skipped. */
+function prepareOrSkip(input: ArticleInput, windows: WindowOptions, summary: SyncSummary): PreparedArticle | null {
+  const article = prepareArticle(input, windows);
+  if (article.passages.length > 0) return article;
+  summary.skipped.push({ path: input.location ?? input.path ?? input.id, reason: 'no title, and no article text left after removing boilerplate' });
+  return null;
+}
+
+/** Embeds the articles' passages (and their sentences) and returns them as writes. */
+async function embedWrites(embedder: Embedder, articles: Pending[], onEmbedded: (passages: number) => void): Promise<ArticleWrite[]> {
+  const drafts = articles.flatMap(({ prepared }) => prepared.passages);
+  let embeddedSoFar = 0;
+  const embedded = await embedder.embedPassages(
+    drafts.map((draft) => draft.sentences.map(({ start, end }) => draft.text.slice(start, end))),
+    (count) => onEmbedded((embeddedSoFar += count)),
+  );
+  let next = 0;
+  return articles.map(({ origin, hash, prepared }) => ({
+    article: prepared.article,
+    hash,
+    origin,
+    passages: prepared.passages.map((draft) => {
+      const { vector, segments } = embedded[next++];
+      return { draft, vector, sentenceVectors: segments, terms: passageTerms(draft.text, prepared.article.title) };
+    }),
+  }));
 }

@@ -13,6 +13,15 @@ describe('config', () => {
     expect(sources).toMatchObject({ defaultK: 'file', port: 'env', indexDir: 'flag', 'search.denseWeight': 'file', 'search.rrfK': 'default', dtype: 'default' });
   });
 
+  it('NEWSQ_DATABASE_URL chooses the PostgreSQL store, keeping the file\'s other settings for it', () => {
+    const url = 'postgres://newsq@db.example/archive';
+    expect(resolveConfigSources({ NEWSQ_DATABASE_URL: url }, {}).config.store).toEqual({ kind: 'postgres', url, claimSeconds: 30, claimPassages: 256 });
+    const file = { path: 'f', values: { store: { kind: 'postgres', url: 'postgres://elsewhere/x', claimSeconds: 5 } } };
+    expect(resolveConfigSources({ NEWSQ_DATABASE_URL: url }, {}, file).config.store).toEqual({ kind: 'postgres', url, claimSeconds: 5, claimPassages: 256 });
+    expect(resolveConfigSources({ NEWSQ_DATABASE_URL: url }, {}, { path: 'f', values: { store: { kind: 'sqlite' } } }).config.store).toMatchObject({ kind: 'postgres', url });
+    expect(() => resolveConfigSources({ NEWSQ_DATABASE_URL: 'mysql://x' }, {})).toThrow(/postgres:\/\/ URL/);
+  });
+
   it('rejects unknown and invalid settings, naming them', () => {
     expect(() => resolveConfigSources({}, {}, { path: 'f', values: { defaultk: 7 } })).toThrow(/defaultk/);
     expect(() => resolveConfigSources({}, {}, { path: 'f', values: { search: { denseWeight: 2 } } })).toThrow(/denseWeight|too big/i);

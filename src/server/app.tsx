@@ -19,6 +19,9 @@ import { SearchPage } from './pages/search-page.js';
 import { articleDeleteRoute, articleRoute, articlesPostRoute, healthRoute, metricsRoute, pageRoute, searchGetRoute, searchPostRoute } from './routes.js';
 import { describeBytes, MAX_ARTICLES_BODY_BYTES, MAX_BODY_BYTES, searchParamsSchema } from './schemas.js';
 
+// What an `unavailable` answer tells a client to wait: about the time a database takes to restart.
+const RETRY_AFTER_SECONDS = 2;
+
 /**
  * The HTTP API over one engine, described at `/openapi.json` by the same zod schemas that validate
  * its requests. Every failure answers with `{"error": {"code", "message"}}` and the status of its
@@ -122,7 +125,10 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 
   app.onError((error, c) => {
-    if (isNewsqError(error)) return c.json(errorBody(error.code, error.message), errorCodes[error.code].status as ContentfulStatusCode);
+    if (isNewsqError(error)) {
+      if (error.code === 'unavailable') c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+      return c.json(errorBody(error.code, error.message), errorCodes[error.code].status as ContentfulStatusCode);
+    }
     if (error instanceof HTTPException && error.status < 500) return c.json(errorBody('bad_request', error.message || 'bad request'), error.status as ContentfulStatusCode);
     logger.error('request failed', { method: c.req.method, path: c.req.path, error: error.stack ?? String(error) });
     return c.json(errorBody('internal', 'internal error'), 500);

@@ -15,11 +15,14 @@ const bodyErrors = (limit: number) => ({
 });
 const articleId = z.object({ id: z.string().min(1).meta({ description: 'The article id; ids made from file paths may contain slashes' }) });
 
+// On PostgreSQL, a server that has not loaded the index while the database cannot be reached.
+const UNAVAILABLE = 'The database cannot be reached and the server holds nothing to answer from yet (no_index, unavailable); Retry-After says when to try again';
+
 export const healthRoute = createRoute({
   method: 'get',
   path: '/health',
   summary: 'Whether the server is up, and the size of its index',
-  responses: { 200: json(healthSchema, 'The server is answering') },
+  responses: { 200: json(healthSchema, 'The server is answering'), 503: error(UNAVAILABLE) },
 });
 
 export const searchGetRoute = createRoute({
@@ -27,7 +30,7 @@ export const searchGetRoute = createRoute({
   path: '/search',
   summary: 'Search the index with a question in plain language',
   request: { query: searchParamsSchema },
-  responses: { 200: json(searchResponseSchema, 'The best passages, best first'), 400: error('A parameter is missing or invalid') },
+  responses: { 200: json(searchResponseSchema, 'The best passages, best first'), 400: error('A parameter is missing or invalid'), 503: error(UNAVAILABLE) },
 });
 
 export const searchPostRoute = createRoute({
@@ -39,6 +42,7 @@ export const searchPostRoute = createRoute({
     200: json(searchResponseSchema, 'The best passages, best first'),
     400: error('The body is not valid UTF-8 JSON, or a field is missing or invalid'),
     ...bodyErrors(MAX_BODY_BYTES),
+    503: error(UNAVAILABLE),
   },
 });
 

@@ -25,7 +25,7 @@ export async function openStore(config: Pick<Config, 'store' | 'indexDir' | 'hns
     case 'sqlite':
       return openSqliteStore({ dir: config.indexDir, hnsw: config.hnsw, titleWeight, ...options });
     case 'postgres':
-      return openPostgresStore({ url: config.store.url, hnsw: config.hnsw, titleWeight, ...options });
+      return openPostgresStore({ ...config.store, hnsw: config.hnsw, titleWeight, ...options });
     case 'memory':
       return options.identity ? createMemoryStore(options.identity, titleWeight) : null;
   }

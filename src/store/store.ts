@@ -1,5 +1,6 @@
 import type { PassageTerms, QueryTerm } from '../ingest/analyze.js';
 import type { Article, PassageDraft, SentenceSpan } from '../ingest/article.js';
+import type { PreparedArticle } from '../ingest/prepare.js';
 import type { Manifest } from './manifest.js';
 
 /** An article as stored, with the hash of the input it was made from. */
@@ -98,8 +99,54 @@ export interface IndexReader {
   refresh(): Promise<void>;
 }
 
+/** An article cleaned and split, waiting in a shared queue to be embedded, and where it came from. */
+export interface QueuedArticle {
+  origin: string;
+  hash: string;
+  prepared: PreparedArticle;
+}
+
+/** A batch of queued articles one worker holds until it commits them or its claim expires. */
+export interface Claim {
+  readonly articles: QueuedArticle[];
+  /** Runs `work` (embedding the batch) while renewing the claim, so that it does not expire meanwhile. */
+  keep<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Writes, in one commit, the articles of the batch it still holds (none taken over after its
+   * claim expired, none queued again since), and marks them done; returns their ids.
+   */
+  commit(writes: ArticleWrite[]): Promise<string[]>;
+}
+
+/** A sync's whole job, whoever does the work: what its origins' queue holds, and how much is done. */
+export interface JobProgress {
+  articles: number;
+  articlesDone: number;
+  passages: number;
+  passagesDone: number;
+  /** When its first article was queued (ms since the epoch); null when nothing is queued. */
+  startedAt: number | null;
+}
+
+/**
+ * Embedding shared by any number of writing processes (PostgreSQL): a sync queues the articles it
+ * finds new or changed, and every syncing process claims them in batches, embeds and commits
+ * them. A claim that is not renewed (its worker died) expires, and another worker takes it.
+ */
+export interface WorkQueue {
+  /** Queues articles; one already queued with the same hash stays as it is (a worker may hold it). */
+  enqueue(articles: QueuedArticle[]): Promise<void>;
+  /** Drops the queued articles of `origins` whose ids are not in `keep`: they are gone from their folders. */
+  forget(origins: string[], keep: string[]): Promise<void>;
+  /** Claims a batch of waiting articles, those of `origins` first; null when none is free. */
+  claim(origins: string[]): Promise<Claim | null>;
+  progress(origins: string[]): Promise<JobProgress>;
+}
+
 /** Writes an index. One writer at a time: it holds the index's write lock until closed. */
 export interface IndexWriter {
+  /** Present where writers in other processes share embedding work (PostgreSQL). */
+  readonly queue?: WorkQueue;
   /**
    * Id → input hash, origin and path of the stored articles that have one of `ids` or come from
    * one of `origins`: what a sync compares against.

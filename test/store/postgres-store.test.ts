@@ -1,4 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import type { ArticleInput } from '../../src/ingest/article.js';
+import { hashInput, prepareArticle } from '../../src/ingest/prepare.js';
+import { syncArticles, type SyncProgress } from '../../src/sync.js';
+import { createFakeEmbedder } from '../helpers/fake-embedder.js';
 import { FORMAT_VERSION, type IndexIdentity } from '../../src/store/manifest.js';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { tempDir } from '../helpers/fixtures.js';
@@ -8,22 +14,25 @@ import { articleWrite, lexicalTexts, nearestTexts, storeContract, write } from '
 const identity: IndexIdentity = { formatVersion: FORMAT_VERSION, model: 'fake/bag-of-words', encoder: null, dtype: 'fp32', dimensions: 32, chunkerVersion: 1 };
 const hnsw = { m: 16, efConstruction: 100, efSearch: 50 };
 const postgres = postgresForFile();
-const open = async (dir: string, owner = true) => (await openPostgresStore({ url: await (await postgres()).database(dir), identity, hnsw, owner, titleWeight: 0.5 }))!;
+const settings = { identity, hnsw, titleWeight: 0.5, claimSeconds: 30, claimPassages: 256 };
+const openAt = async (dir: string, options: Partial<Parameters<typeof openPostgresStore>[0]> & { owner: boolean }) =>
+  openPostgresStore({ ...settings, url: await (await postgres()).database(dir), ...options });
+const open = async (dir: string, owner = true) => (await openAt(dir, { owner }))!;
 
 storeContract('PostgreSQL', (dir) => open(dir), { persistent: true });
 
 describe('PostgreSQL store', () => {
   it('opens as no index for a reader of an empty database, and creates none', async () => {
     const dir = tempDir();
-    expect(await openPostgresStore({ url: await (await postgres()).database(dir), identity, hnsw, owner: false, titleWeight: 0.5 })).toBeNull();
-    expect(await openPostgresStore({ url: await (await postgres()).database(dir), identity, hnsw, owner: false, titleWeight: 0.5 })).toBeNull();
+    expect(await openAt(dir, { owner: false })).toBeNull();
+    expect(await openAt(dir, { owner: false })).toBeNull();
   });
 
   it('refuses an index built with another model, naming the difference', async () => {
     const dir = tempDir();
     await (await open(dir)).close();
     const other = { ...identity, model: 'other/model' };
-    await expect(openPostgresStore({ url: await (await postgres()).database(dir), identity: other, hnsw, owner: true, titleWeight: 0.5 })).rejects.toMatchObject({
+    await expect(openAt(dir, { identity: other, owner: true })).rejects.toMatchObject({
       code: 'index_mismatch',
       message: expect.stringContaining('model is "fake/bag-of-words" in the index but "other/model" now'),
     });
@@ -50,9 +59,114 @@ describe('PostgreSQL store', () => {
     await write(store, await articleWrite('long', paragraphs));
     await store.close();
     const notices: string[] = [];
-    const reopened = (await openPostgresStore({ url: await (await postgres()).database(dir), identity, hnsw, owner: false, titleWeight: 0.5, onNotice: (m) => notices.push(m) }))!;
+    const reopened = (await openAt(dir, { owner: false, onNotice: (m) => notices.push(m) }))!;
     expect(await nearestTexts(reopened.reader, 'Paragraph number 7 about item7.', 1)).toEqual(['Paragraph number 7 about item7.']);
     expect(notices).toEqual([]);
     await reopened.close();
+  });
+});
+
+describe('PostgreSQL store: indexing shared by workers', () => {
+  const articles: ArticleInput[] = Array.from({ length: 40 }, (_, i) => ({
+    id: `doc${i}`,
+    title: `Report ${i}`,
+    url: null,
+    source: null,
+    published: null,
+    path: null,
+    text: Array.from({ length: 6 }, (_, p) => `Paragraph ${p} of report ${i} on topic${i % 7}, with words enough to stand alone.`).join('\n\n'),
+  }));
+  const source = { origin: '/archive', articles, skipped: [] };
+  const windows = { maxTokens: 256, countTokens: (text: string) => text.split(/\s+/).length + 2 };
+  const queued = (input: ArticleInput) => ({ origin: '/archive', hash: hashInput(input), prepared: prepareArticle(input, windows) });
+
+  /** A worker: its own store (its own connections), and an embedder that takes a little time per batch. */
+  const worker = async (dir: string, options: { claimSeconds?: number; claimPassages?: number } = {}) => {
+    const store = (await openAt(dir, { owner: true, claimPassages: 12, ...options }))!;
+    const embedder = createFakeEmbedder(32);
+    const embedPassages = embedder.embedPassages.bind(embedder);
+    embedder.embedPassages = async (passages, onBatch) => {
+      await sleep(50);
+      return embedPassages(passages, onBatch);
+    };
+    const writer = await store.writer();
+    const sync = (progress?: (p: SyncProgress) => void) =>
+      syncArticles({ writer, embedder, batchSize: 32, articleCount: async () => (await store.reader.stats()).articles }, [source], progress);
+    return { store, writer, embedder, sync };
+  };
+  const sql = async <T>(dir: string, text: string): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: await (await postgres()).database(dir) });
+    await client.connect();
+    try {
+      return (await client.query(text)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+  const doubled = (dir: string) => sql(dir, 'SELECT article_id, paragraph, window_index FROM passages GROUP BY 1, 2, 3 HAVING COUNT(*) > 1');
+
+  it('two workers syncing one folder each embed part of it, every passage once, and both show the whole job', async () => {
+    const dir = tempDir();
+    const [a, b] = [await worker(dir), await worker(dir)];
+    const progress: SyncProgress[] = [];
+    const [first, second] = await Promise.all([a.sync((p) => progress.push(p)), b.sync()]);
+    const { passages } = await a.store.reader.stats();
+    expect(first.added + second.added).toBe(40);
+    expect(first.added).toBeGreaterThan(0);
+    expect(second.added).toBeGreaterThan(0);
+    expect(first.embedded + second.embedded).toBe(passages);
+    expect(a.embedder.embedded + b.embedder.embedded).toBe(passages);
+    expect(await doubled(dir)).toEqual([]);
+    // Progress counts the other worker's batches too, and ends with the whole job done.
+    expect(Math.max(...progress.map((p) => p.passagesDone))).toBeGreaterThan(first.embedded);
+    expect(progress.at(-1)).toMatchObject({ articlesDone: 40, articlesTotal: 40, passagesDone: passages });
+    expect(await sql(dir, 'SELECT * FROM embed_queue')).toEqual([]);
+    expect(await nearestTexts(a.store.reader, 'Paragraph 3 of report 17 on topic3, with words enough to stand alone.', 1)).toEqual([
+      'Paragraph 3 of report 17 on topic3, with words enough to stand alone.',
+    ]);
+    const again = await b.sync();
+    expect(again).toMatchObject({ added: 0, updated: 0, unchanged: 40, embedded: 0 });
+    for (const w of [a, b]) {
+      await w.writer.close();
+      await w.store.close();
+    }
+  });
+
+  it('takes over the batch of a worker that died once its claim expires, and writes it once', async () => {
+    const dir = tempDir();
+    const dead = await worker(dir, { claimSeconds: 1 });
+    await dead.writer.queue!.enqueue(articles.map(queued));
+    const held = (await dead.writer.queue!.claim(['/archive']))!;
+    expect(held.articles.length).toBeGreaterThan(0);
+    // It dies holding its claim: its connections close, nothing is committed.
+    await dead.store.close();
+    const alive = await worker(dir, { claimSeconds: 1 });
+    const summary = await alive.sync();
+    expect(summary.added).toBe(40);
+    const [{ n }] = await sql<{ n: number }>(dir, 'SELECT COUNT(*)::int AS n FROM passages');
+    expect(n).toBe(40 * 6);
+    expect(await doubled(dir)).toEqual([]);
+    await alive.writer.close();
+    await alive.store.close();
+  });
+
+  it('writes nothing for a claim that expired and was taken over, even when its worker commits late', async () => {
+    const dir = tempDir();
+    const [slow, quick] = [await worker(dir, { claimSeconds: 1 }), await worker(dir, { claimSeconds: 1 })];
+    await slow.writer.queue!.enqueue(articles.slice(0, 3).map(queued));
+    const late = (await slow.writer.queue!.claim(['/archive']))!;
+    await sleep(1_200);
+    const taken = (await quick.writer.queue!.claim(['/archive']))!;
+    expect(taken.articles.map((a) => a.prepared.article.id).sort()).toEqual(late.articles.map((a) => a.prepared.article.id).sort());
+    const writes = await Promise.all(late.articles.map((a) => articleWrite(a.prepared.article.id, a.prepared.article.paragraphs, {}, '/archive')));
+    expect(late.articles.length).toBeGreaterThan(0);
+    expect(await taken.commit(writes)).toHaveLength(late.articles.length);
+    expect(await late.commit(writes)).toEqual([]);
+    expect((await quick.store.reader.stats()).articles).toBe(late.articles.length);
+    expect(await doubled(dir)).toEqual([]);
+    for (const w of [slow, quick]) {
+      await w.writer.close();
+      await w.store.close();
+    }
   });
 });

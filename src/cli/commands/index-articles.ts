@@ -1,32 +1,36 @@
 import type { Embedder } from '../../embed/embedder.js';
-import { createEngine } from '../../engine.js';
+import { createEngine, indexLocation } from '../../engine.js';
 import type { SyncSummary } from '../../sync.js';
-import { COMMON_OPTIONS, parseCommand, type CommandSpec } from '../args.js';
+import { COMMON_OPTIONS, integerFlag, parseCommand, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
 import { readSources } from '../read-sources.js';
 
 export const indexSpec: CommandSpec = {
-  usage: `Usage: newsq index <file-or-folder>... [--index-dir DIR] [--rebuild] [--json]
+  usage: `Usage: newsq index <file-or-folder>... [--index-dir DIR] [--rebuild] [--threads N] [--json]
 
 Indexes articles (.txt .md .html .json .jsonl), folders recursively. Re-running it is a sync:
 new and changed articles are embedded, unchanged ones skipped, and articles whose files are gone
 from the same folders removed. Unreadable files are reported and skipped.
 
+On PostgreSQL, any number of index processes, on any machines, share the embedding of one job.
+
   --index-dir DIR  index folder (default index/, or NEWSQ_INDEX_DIR)
   --rebuild        discard the existing index and build it anew
+  --threads N      threads the model runs on (default: every core; NEWSQ_THREADS)
   --json           print one summary object (skippedCount, and each skip in skipped)`,
-  options: { ...COMMON_OPTIONS, rebuild: { type: 'boolean' }, json: { type: 'boolean' } },
+  options: { ...COMMON_OPTIONS, rebuild: { type: 'boolean' }, json: { type: 'boolean' }, threads: { type: 'string' } },
   positionals: { min: 1, max: Infinity },
 };
 
 export async function runIndex(argv: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseCommand(indexSpec, argv);
   if (values.help) return help(context, indexSpec);
-  const config = configFrom(context, values, {}, indexSpec.usage);
+  const threads = integerFlag(values.threads, 'threads', indexSpec.usage);
+  const config = configFrom(context, values, threads === undefined ? {} : { threads }, indexSpec.usage);
   const summary = await indexFolders(positionals, config, context, { rebuild: Boolean(values.rebuild), quiet: Boolean(values.json) });
   if (values.json) context.stdout.write(`${JSON.stringify({ ...summary, skippedCount: summary.skipped.length })}\n`);
-  else context.stdout.write(describeSummary(summary, config.indexDir));
+  else context.stdout.write(describeSummary(summary, indexLocation(config)));
   return 0;
 }
 
@@ -53,9 +57,9 @@ export async function indexFolders(
   }
 }
 
-function describeSummary(summary: SyncSummary, indexDir: string): string {
+function describeSummary(summary: SyncSummary, where: string): string {
   const lines = [
-    `${summary.articles} articles in ${indexDir}: ${summary.added} added, ${summary.updated} updated, ${summary.removed} removed, ${summary.unchanged} unchanged, ${summary.skipped.length} skipped`,
+    `${summary.articles} articles in ${where}: ${summary.added} added, ${summary.updated} updated, ${summary.removed} removed, ${summary.unchanged} unchanged, ${summary.skipped.length} skipped`,
     `${summary.embedded} passages embedded in ${summary.seconds} s`,
   ];
   if (summary.skipped.length > 0) {

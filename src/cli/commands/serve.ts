@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Config } from '../../config.js';
 import { createEngine, loadEmbedder, type Engine } from '../../engine.js';
+import { isNewsqError, NewsqError } from '../../errors.js';
 import { createApp } from '../../server/app.js';
 import { allowedHostsFor, isLoopbackHost } from '../../server/host-guard.js';
 import { COMMON_OPTIONS, integerFlag, parseCommand, type CommandSpec } from '../args.js';
@@ -23,8 +24,63 @@ export async function runServe(argv: string[], context: CliContext): Promise<num
   const config = configFrom(context, values, serveOverrides(values, serveSpec.usage), serveSpec.usage);
   // The model loads on its worker thread while the index is opened and prepared.
   const embedder = loadEmbedder(config, { threaded: true });
-  const engine = await createEngine(config, { writable: false, embedder, onNotice: (message) => context.logger.info(message) });
+  const open = () => createEngine(config, { writable: false, embedder, onNotice: (message) => context.logger.info(message) });
+  let engine: Engine;
+  try {
+    engine = await open();
+  } catch (error) {
+    // A replica started while its database is down serves 503s until it can open the index.
+    if (!isNewsqError(error, 'unavailable')) throw error;
+    context.logger.warn(`${error.message}: answering 503 until it can be reached`);
+    engine = engineOnceReachable(config, open, context);
+  }
   return serveEngine(engine, config, context);
+}
+
+// How often a server that could not reach its database tries again.
+const REOPEN_MS = 2_000;
+
+/**
+ * An engine that is not open yet: every call fails with `unavailable` (a 503 with Retry-After)
+ * while `open` is tried again every {@link REOPEN_MS}, and goes to the opened engine once it is.
+ */
+export function engineOnceReachable(config: Config, open: () => Promise<Engine>, context: CliContext): Engine {
+  let engine: Engine | null = null;
+  let closed = false;
+  const attempt = async (): Promise<void> => {
+    try {
+      const opened = await open();
+      if (closed) return void (await opened.close());
+      engine = opened;
+      context.logger.info('the index is open: answering');
+    } catch (error) {
+      if (!isNewsqError(error, 'unavailable')) context.logger.error(`cannot open the index: ${(error as Error).message}`);
+      if (!closed) setTimeout(() => void attempt(), REOPEN_MS).unref();
+    }
+  };
+  setTimeout(() => void attempt(), REOPEN_MS).unref();
+  const ready = async (): Promise<Engine> => {
+    if (engine) return engine;
+    throw new NewsqError('unavailable', 'the index is not open yet: its PostgreSQL database cannot be reached');
+  };
+  return {
+    config,
+    get embedder() {
+      if (!engine) throw new NewsqError('unavailable', 'the index is not open yet');
+      return engine.embedder;
+    },
+    sync: async (sources, onProgress) => (await ready()).sync(sources, onProgress),
+    search: async (request) => (await ready()).search(request),
+    rank: async (query, mode, settings) => (await ready()).rank(query, mode, settings),
+    article: async (id) => (await ready()).article(id),
+    write: async (inputs) => (await ready()).write(inputs),
+    remove: async (ids) => (await ready()).remove(ids),
+    stats: async () => (await ready()).stats(),
+    async close() {
+      closed = true;
+      await engine?.close();
+    },
+  };
 }
 
 /** Reads --port and --host into config fields. */
@@ -39,16 +95,21 @@ export function serveOverrides(values: Record<string, string | boolean | undefin
  */
 export async function serveEngine(engine: Engine, config: Config, context: CliContext): Promise<number> {
   // Load the vector graph and warm the model before listening, so the first user waits for neither.
-  await engine.search({ query: 'warm up', k: 1 });
+  const stats = await engine
+    .search({ query: 'warm up', k: 1 })
+    .then(() => engine.stats())
+    .catch((error) => {
+      if (isNewsqError(error, 'unavailable')) return null;
+      throw error;
+    });
   const app = createApp(engine, { logger: context.logger, apiKey: config.apiKey, allowedHosts: allowedHostsFor(config.host, config.allowedHosts) });
   const warning = exposureWarning(config);
   if (warning) context.logger.warn(warning);
-  const stats = await engine.stats();
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
       const url = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
       context.stdout.write(
-        `newsq serving ${stats.articles} articles (${stats.passages} passages) at ${url}\n` +
+        `newsq serving ${stats ? `${stats.articles} articles (${stats.passages} passages)` : 'an index not open yet'} at ${url}\n` +
           `try: curl '${url}/search?q=why+does+Egypt+oppose+a+Rafah+offensive&k=3'\n`,
       );
     });

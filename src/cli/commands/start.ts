@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createEngine, loadEmbedder } from '../../engine.js';
+import { createEngine, indexLocation, loadEmbedder } from '../../engine.js';
 import { COMMON_OPTIONS, parseCommand, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
 import { indexFolders } from './index-articles.js';
@@ -23,7 +23,7 @@ export async function runStart(argv: string[], context: CliContext): Promise<num
   const embedder = await loadEmbedder(config, { threaded: true });
   const summary = await indexFolders([SAMPLE_ARTICLES], config, context, { rebuild: Boolean(values.rebuild), quiet: true, embedder });
   context.stdout.write(
-    `sample articles in ${config.indexDir}: ${summary.articles} (${summary.added} added, ${summary.updated} updated, ` +
+    `sample articles in ${indexLocation(config)}: ${summary.articles} (${summary.added} added, ${summary.updated} updated, ` +
       `${summary.unchanged} unchanged; ${summary.embedded} passages embedded)\n`,
   );
   for (const { path, reason } of summary.skipped) context.stdout.write(`skipped ${path}: ${reason}\n`);

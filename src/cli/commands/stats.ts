@@ -1,4 +1,4 @@
-import { inspectIndex } from '../../engine.js';
+import { indexLocation, inspectIndex } from '../../engine.js';
 import { COMMON_OPTIONS, parseCommand, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
 
@@ -18,7 +18,7 @@ export async function runStats(argv: string[], context: CliContext): Promise<num
   if (values.json) context.stdout.write(`${JSON.stringify(stats)}\n`);
   else {
     context.stdout.write(
-      `${stats.articles} articles, ${stats.passages} passages in ${config.indexDir}\n` +
+      `${stats.articles} articles, ${stats.passages} passages in ${indexLocation(config)}\n` +
         `model ${stats.model}, ${stats.dimensions} dimensions, ${(stats.bytes / 1048576).toFixed(1)} MB on disk\n`,
     );
   }

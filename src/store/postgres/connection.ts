@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { NewsqError } from '../../errors.js';
 
 /** What the store asks of a connection: one query, or several in one transaction. */
 export interface Queryable {
@@ -18,9 +19,30 @@ const types = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)),
 };
 
+// How long a connection attempt may take before the database counts as unreachable.
+const CONNECT_TIMEOUT_MS = 5_000;
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Whether `error` says the database cannot be reached for now (down, restarting, the network
+ * broken) rather than that a statement failed: worth retrying, and a 503 to a client.
+ */
+export function isUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code ?? '';
+  // SQLSTATE class 08, connection exceptions; 57P01-57P03, the server shutting down or starting.
+  if (NETWORK_ERRORS.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code)) return true;
+  return /^Connection terminated|connection error|timeout exceeded when trying to connect|not queryable/i.test(error.message);
+}
+
+/** `error` as the user meets it: `unavailable` when the database cannot be reached, else as it is. */
+export function asUnavailable(error: unknown): unknown {
+  return isUnreachable(error) ? new NewsqError('unavailable', `the PostgreSQL database cannot be reached: ${(error as Error).message}`, { cause: error }) : error;
+}
+
 /** A pool of connections to the database at `url`. */
 export function connect(url: string): Connection {
-  const pool = new pg.Pool({ connectionString: url, max: 4, types } as pg.PoolConfig);
+  const pool = new pg.Pool({ connectionString: url, max: 4, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true } as pg.PoolConfig);
   // An idle connection that breaks (a server restart) is dropped by the pool; a query on it fails instead.
   pool.on('error', () => {});
   const on = (client: pg.Pool | pg.PoolClient): Queryable => ({

@@ -3,14 +3,15 @@ import { dot } from '../../vector-math.js';
 import { createLexicalIndex } from '../lexical/lexical-index.js';
 import { assertCompatible, FORMAT_VERSION, newManifest, parseManifest, type IndexIdentity, type Manifest } from '../manifest.js';
 import { createReadCache, readThrough } from '../read-cache.js';
-import type { IndexReader, IndexWriter, PassageFilter, Store } from '../store.js';
+import type { IndexReader, IndexWriter, PassageFilter, Store, StoreStats } from '../store.js';
 import { GraphKeeper, REPLAY_LIMIT } from '../vector/graph-keeper.js';
 import type { HnswSettings } from '../vector/vector-index.js';
-import { connect, type Connection } from './connection.js';
+import { asUnavailable, connect, type Connection } from './connection.js';
 import { databaseGraphs } from './graph-snapshots.js';
 import { openPostgresLog } from './log.js';
 import { migrate } from './schema.js';
 import { openPostgresTables } from './tables.js';
+import { openWorkQueue } from './work-queue.js';
 
 // A filter that leaves at most this many passages is searched exactly, without the graph.
 const EXACT_SEARCH_LIMIT = 20_000;
@@ -25,8 +26,14 @@ export interface PostgresStoreOptions {
   owner: boolean;
   reset?: boolean;
   titleWeight: number;
+  /** How a sync's embedding is shared between workers (work-queue.ts). */
+  claimSeconds: number;
+  claimPassages: number;
   onNotice?: (message: string) => void;
 }
+
+// How long a worker's queue operations retry while the database cannot be reached.
+const RETRY_MS = 5 * 60_000;
 
 /**
  * The store for more than one machine: PostgreSQL holds what the SQLite store holds (articles,
@@ -45,7 +52,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return storeOver(db, manifest, options);
   } catch (error) {
     await db.close();
-    throw error;
+    throw asUnavailable(error);
   }
 }
 
@@ -75,7 +82,7 @@ async function openManifest(db: Connection, options: PostgresStoreOptions): Prom
 }
 
 function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOptions): Store {
-  const log = openPostgresLog(db);
+  const log = openPostgresLog(db, options.url);
   const tables = openPostgresTables(db, log, manifest.dimensions);
   const snapshots = databaseGraphs(db, log, manifest.dimensions, options.hnsw);
   const graph = new GraphKeeper({
@@ -95,6 +102,7 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
     options.titleWeight,
   );
   const cache = createReadCache(log);
+  let lastStats: StoreStats | null = null;
   let lastFilter: { key: string; generation: number; ids: Set<number> } | null = null;
   const allowedIds = async (filter: PassageFilter | undefined): Promise<Set<number> | null> => {
     if (!filter || !(filter.source || filter.from || filter.to)) return null;
@@ -120,7 +128,15 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
     vectors: async (ids) => readThrough((await cache()).vectors, ids, async (missing) => tables.vectorsOf(missing)),
     sentences: async (ids) => readThrough((await cache()).sentences, ids, async (missing) => tables.sentences(missing)),
     article: (id) => tables.article(id),
-    stats: () => tables.counts(),
+    async stats() {
+      // While the database cannot be reached, a server that has read its size says what it read.
+      try {
+        lastStats = await tables.counts();
+      } catch (error) {
+        if (!lastStats) throw error;
+      }
+      return lastStats;
+    },
     async refresh() {
       await graph.follow();
       await lexical.prepare();
@@ -133,6 +149,11 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
     const pending = latest === null ? null : await log.count(latest);
     if (pending === null || pending > REPLAY_LIMIT) await graph.save();
   };
+  const queue = openWorkQueue(db, { claimSeconds: options.claimSeconds, claimPassages: options.claimPassages, retryMs: RETRY_MS, onNotice: options.onNotice }, async (writes, holder) => {
+    const written = await tables.writeClaimed(writes, holder);
+    if (graph.loaded) await graph.catchUp();
+    return written;
+  });
   let writing = false;
   const openWriter = (): IndexWriter => {
     writing = true;
@@ -142,6 +163,7 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
       if (graph.loaded) await graph.catchUp();
     };
     return {
+      queue,
       articleVersions: ({ ids, origins }) => tables.versions(ids, origins),
       async writeArticles(writes) {
         if (writes.length === 0) return;
@@ -168,14 +190,24 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
 
   return {
     manifest,
-    reader,
+    reader: unavailableAsSuch(reader),
     async writer() {
       if (writing) throw new NewsqError('index_busy', 'this process is already writing to the PostgreSQL store');
-      return openWriter();
+      return unavailableAsSuch(openWriter());
     },
     async close() {
       graph.close();
+      await log.close();
       await db.close();
     },
   };
+}
+
+/** A reader or writer whose failures to reach the database are reported as `unavailable` (a 503 with Retry-After). */
+function unavailableAsSuch<T extends object>(target: T): T {
+  const mapped = Object.entries(target).map(([name, member]: [string, unknown]) => [
+    name,
+    typeof member === 'function' ? (...args: unknown[]) => (member as (...args: unknown[]) => Promise<unknown>)(...args).catch((error) => Promise.reject(asUnavailable(error))) : member,
+  ]);
+  return Object.fromEntries(mapped) as T;
 }

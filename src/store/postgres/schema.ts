@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 
 /** The layout newsq's tables have; a database of a newer one is refused, an older one migrated. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 // Serialises schema changes between processes that start at once (any number: an advisory lock's key).
 const SCHEMA_LOCK = 7_412_001;
@@ -9,7 +9,8 @@ const SCHEMA_LOCK = 7_412_001;
 /**
  * The tables of an index in PostgreSQL, all newsq's own (no extension): the same as the SQLite
  * store's (docs/architecture.md), and `graph_snapshots`/`graph_chunks` for the vector graph
- * saved where every replica can read it, in chunks (a `bytea` value holds at most 1 GB).
+ * saved where every replica can read it, in chunks (a `bytea` value holds at most 1 GB); from
+ * schema 2, `embed_queue`, the articles indexing workers share out. Each entry migrates one version.
  */
 const MIGRATIONS: string[] = [
   `
@@ -38,9 +39,18 @@ const MIGRATIONS: string[] = [
   CREATE TABLE graph_chunks (generation BIGINT NOT NULL, chunk INTEGER NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (generation, chunk));
   INSERT INTO meta (key, value) VALUES ('generation', '0'), ('passage_log_floor', '0'), ('passage_log_saved', '0'), ('postings_garbage', '0');
   `,
+  // Embedding work shared between indexing workers (work-queue.ts).
+  `
+  CREATE TABLE embed_queue (
+    article_id TEXT PRIMARY KEY, origin TEXT NOT NULL, hash TEXT NOT NULL, prepared JSONB NOT NULL, passages INTEGER NOT NULL,
+    seq BIGSERIAL, queued_at TIMESTAMPTZ NOT NULL DEFAULT now(), claimed_by TEXT, claimed_until TIMESTAMPTZ, done BOOLEAN NOT NULL DEFAULT false
+  );
+  CREATE INDEX embed_queue_waiting ON embed_queue (seq) WHERE NOT done;
+  CREATE INDEX embed_queue_by_origin ON embed_queue (origin);
+  `,
 ];
 
-const TABLES = ['graph_chunks', 'graph_snapshots', 'passage_log', 'postings', 'terms', 'passages', 'articles', 'meta'];
+const TABLES = ['embed_queue', 'graph_chunks', 'graph_snapshots', 'passage_log', 'postings', 'terms', 'passages', 'articles', 'meta'];
 
 /**
  * Brings the database's tables to {@link SCHEMA_VERSION} in one transaction (creating them in an

@@ -3,6 +3,7 @@ import type { StoredPostings } from '../lexical/lexical-index.js';
 import type { ArticleSummary, ArticleVersion, ArticleWrite, PassageFilter, PassageSentences, StoredArticle, StoredPassage } from '../store.js';
 import type { Connection, Queryable } from './connection.js';
 import type { PostgresLog } from './log.js';
+import { finishClaimed } from './work-queue.js';
 
 // Passages removed since the postings were last compacted, past which (and past a share of the
 // passages there are) a writer compacts them, as the SQLite store does.
@@ -97,12 +98,14 @@ export function openPostgresTables(db: Connection, log: PostgresLog, dimensions:
   /** One commit: removals and additions, the log and the generation, in one transaction. */
   const commit = async (change: (tx: Queryable, generation: number) => Promise<{ removed: number[]; added: number[] }>): Promise<void> => {
     try {
-      await db.transaction(async (tx) => {
+      const generation = await db.transaction(async (tx) => {
         const generation = await log.begin(tx);
         const { removed, added } = await change(tx, generation);
         await log.record(tx, generation, removed, added);
         if (removed.length > 0) await tx.rows("UPDATE meta SET value = (value::bigint + $1)::text WHERE key = 'postings_garbage'", [removed.length]);
+        return generation;
       });
+      log.committed(generation);
     } catch (error) {
       // Terms met in a transaction that rolled back may not be stored.
       termIds.clear();
@@ -124,6 +127,17 @@ export function openPostgresTables(db: Connection, log: PostgresLog, dimensions:
         const added = await insertArticles(tx, writes, generation);
         return { removed, added };
       }),
+    /** Writes those of a claimed batch that `holder` still holds (work-queue.ts); returns their ids. */
+    async writeClaimed(writes: ArticleWrite[], holder: string): Promise<string[]> {
+      let held = new Set<string>();
+      await commit(async (tx, generation) => {
+        held = await finishClaimed(tx, writes.map((write) => write.article.id), holder);
+        const kept = writes.filter((write) => held.has(write.article.id));
+        const removed = await removeArticles(tx, kept.map((write) => write.article.id));
+        return { removed, added: await insertArticles(tx, kept, generation) };
+      });
+      return [...held];
+    },
     remove: (ids: string[]) => commit(async (tx) => ({ removed: await removeArticles(tx, ids), added: [] })),
     async article(id: string): Promise<StoredArticle | null> {
       const [row] = await db.rows<ArticleSummary & { hash: string; paragraphs: string[] }>('SELECT id, title, source, published, path, url, hash, paragraphs FROM articles WHERE id = $1', [id]);
