@@ -1,9 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Embedder } from './embed/embedder.js';
 import { articleIdProblem, type ArticleInput } from './ingest/article.js';
 import type { Skipped } from './ingest/parse.js';
 import { hashInput, prepareArticle, type PreparedArticle } from './ingest/prepare.js';
 import { passageTerms } from './ingest/analyze.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { WindowOptions } from './ingest/split.js';
 import type { ArticleVersion, ArticleWrite, IndexWriter, JobProgress, QueuedArticle, WorkQueue } from './store/store.js';
 

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, SAMPLES } from '../helpers/fixtures.js';
+import { ROOT, SAMPLES, sampleFiles } from '../helpers/fixtures.js';
 import { postgresForFile } from '../helpers/postgres.js';
 import { FRESH_CONNECTION, withServer } from '../helpers/server.js';
 
@@ -54,6 +54,24 @@ describe('newsq on PostgreSQL, with the real model and real processes', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ articles: 5, added: 0, updated: 0, unchanged: 5, embedded: 0 });
   });
+
+  it('newsq eval scores a collection on PostgreSQL as on SQLite', async () => {
+    const collection = join(work, 'collection');
+    mkdirSync(collection);
+    const corpus = sampleFiles().map(([name, text]) => {
+      const [title, ...rest] = text.split('\n');
+      return JSON.stringify({ _id: name, title, text: rest.join('\n') });
+    });
+    writeFileSync(join(collection, 'corpus.jsonl'), corpus.join('\n'));
+    writeFileSync(join(collection, 'queries.jsonl'), QUESTIONS.map((text, i) => JSON.stringify({ _id: `q${i}`, text })).join('\n'));
+    writeFileSync(join(collection, 'qrels.tsv'), ['query-id\tcorpus-id\tscore', ...QUESTIONS.map((_, i) => `q${i}\t${sampleFiles()[i % 5][0]}\t1`)].join('\n'));
+    const onSqlite = newsq(['eval', collection, '--json', '--index-dir', join(work, 'eval-sqlite')]);
+    const onPostgres = newsq(['eval', collection, '--json'], { NEWSQ_DATABASE_URL: await (await postgres()).database(join(work, 'eval')) });
+    expect(onPostgres.status, onPostgres.stderr).toBe(0);
+    const [a, b] = [JSON.parse(onSqlite.stdout), JSON.parse(onPostgres.stdout)];
+    expect(b).toMatchObject({ documents: 5, queries: 4 });
+    expect(b.scores).toEqual(a.scores);
+  }, 120_000);
 
   it('two serving replicas: a write through one is found by the other within a second', async () => {
     await withServer(['serve', '--port', '0'], env, async (first) => {

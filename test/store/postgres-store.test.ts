@@ -44,9 +44,13 @@ describe('PostgreSQL store', () => {
     const reader = await open(dir, false);
     await reader.reader.refresh();
     for (let i = 0; i < 5; i++) {
-      await write(writer, await articleWrite(`a${i}`, [`Unique${i} words about Rafah number ${i}.`]));
-      expect(await nearestTexts(reader.reader, `Unique${i} words about Rafah number ${i}.`, 1)).toEqual([`Unique${i} words about Rafah number ${i}.`]);
-      expect(await lexicalTexts(reader.reader, `unique${i}`)).toEqual([`Unique${i} words about Rafah number ${i}.`]);
+      const text = `Unique${i} words about Rafah number ${i}.`;
+      await write(writer, await articleWrite(`a${i}`, [text]));
+      // The other process hears of the commit by a notification: within a second, not at once.
+      const written = Date.now();
+      while ((await lexicalTexts(reader.reader, `unique${i}`)).length === 0 && Date.now() - written < 1000) await sleep(5);
+      expect(await nearestTexts(reader.reader, text, 1)).toEqual([text]);
+      expect(await lexicalTexts(reader.reader, `unique${i}`)).toEqual([text]);
     }
     await writer.close();
     await reader.close();
@@ -63,6 +67,29 @@ describe('PostgreSQL store', () => {
     expect(await nearestTexts(reopened.reader, 'Paragraph number 7 about item7.', 1)).toEqual(['Paragraph number 7 about item7.']);
     expect(notices).toEqual([]);
     await reopened.close();
+  });
+});
+
+describe('PostgreSQL store: two processes saving the graph at once', () => {
+  it('one saves it, the other leaves it, and a new store loads it whole', async () => {
+    const dir = tempDir();
+    const [a, b] = [await open(dir), await open(dir)];
+    const [first, second] = [await a.writer(), await b.writer()];
+    await first.writeArticles([await articleWrite('long', Array.from({ length: 400 }, (_, i) => `Paragraph number ${i} about item${i}.`))]);
+    await Promise.all([first.flush(), second.flush(), first.flush()]);
+    const client = new pg.Client({ connectionString: await (await postgres()).database(dir) });
+    await client.connect();
+    const { rows } = await client.query<{ generation: number; bytes: string; stored: string }>(
+      'SELECT s.generation, s.bytes, (SELECT SUM(length(data)) FROM graph_chunks c WHERE c.generation = s.generation) AS stored FROM graph_snapshots s',
+    );
+    await client.end();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row.stored).toBe(row.bytes);
+    const notices: string[] = [];
+    const reopened = (await openAt(dir, { owner: false, onNotice: (m) => notices.push(m) }))!;
+    expect(await nearestTexts(reopened.reader, 'Paragraph number 123 about item123.', 1)).toEqual(['Paragraph number 123 about item123.']);
+    expect(notices).toEqual([]);
+    for (const store of [reopened, a, b]) await store.close();
   });
 });
 

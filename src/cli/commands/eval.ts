@@ -54,7 +54,7 @@ export async function runEval(argv: string[], context: CliContext): Promise<numb
 }
 
 /** Reads queries.jsonl and qrels.tsv, keeping only queries that have judgments (the BEIR convention). */
-function readJudgedQueries(dir: string): EvalQuery[] {
+export function readJudgedQueries(dir: string): EvalQuery[] {
   const read = (file: string) => {
     try {
       return readFileSync(join(dir, file), 'utf8');

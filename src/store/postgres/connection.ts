@@ -43,8 +43,11 @@ export function asUnavailable(error: unknown): unknown {
 /** A pool of connections to the database at `url`. */
 export function connect(url: string): Connection {
   const pool = new pg.Pool({ connectionString: url, max: 4, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true } as pg.PoolConfig);
-  // An idle connection that breaks (a server restart) is dropped by the pool; a query on it fails instead.
+  // An idle connection that breaks (a server restart) is dropped by the pool; a query on it fails
+  // instead. A connection lent out that breaks between two queries of a transaction reports it to
+  // the next query: the event alone, unheard, would end the process.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const on = (client: pg.Pool | pg.PoolClient): Queryable => ({
     rows: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
   });

@@ -6,7 +6,7 @@ import { createReadCache, readThrough } from '../read-cache.js';
 import type { IndexReader, IndexWriter, PassageFilter, Store, StoreStats } from '../store.js';
 import { GraphKeeper, REPLAY_LIMIT } from '../vector/graph-keeper.js';
 import type { HnswSettings } from '../vector/vector-index.js';
-import { asUnavailable, connect, type Connection } from './connection.js';
+import { asUnavailable, connect, isUnreachable, type Connection } from './connection.js';
 import { databaseGraphs } from './graph-snapshots.js';
 import { openPostgresLog } from './log.js';
 import { migrate } from './schema.js';
@@ -133,7 +133,7 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
       try {
         lastStats = await tables.counts();
       } catch (error) {
-        if (!lastStats) throw error;
+        if (!lastStats || !isUnreachable(error)) throw error;
       }
       return lastStats;
     },
@@ -149,11 +149,8 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
     const pending = latest === null ? null : await log.count(latest);
     if (pending === null || pending > REPLAY_LIMIT) await graph.save();
   };
-  const queue = openWorkQueue(db, { claimSeconds: options.claimSeconds, claimPassages: options.claimPassages, retryMs: RETRY_MS, onNotice: options.onNotice }, async (writes, holder) => {
-    const written = await tables.writeClaimed(writes, holder);
-    if (graph.loaded) await graph.catchUp();
-    return written;
-  });
+  // The graph of a process that syncs through the queue is loaded, if ever, to be saved: saving replays what it lacks.
+  const queue = openWorkQueue(db, { claimSeconds: options.claimSeconds, claimPassages: options.claimPassages, retryMs: RETRY_MS, onNotice: options.onNotice }, tables.writeClaimed);
   let writing = false;
   const openWriter = (): IndexWriter => {
     writing = true;
