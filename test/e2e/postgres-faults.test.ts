@@ -86,6 +86,45 @@ describe('newsq on PostgreSQL, with faults: a server restart, workers killed', (
     });
   }, 240_000);
 
+  it('a replica killed with SIGKILL in the middle of a write through its API leaves the article whole or absent, never part of it', async () => {
+    const work = tempDir('newsq-pg-faults-');
+    const server = await postgres();
+    const env = { NEWSQ_DATABASE_URL: await server.database(join(work, 'killed')) };
+    const samples = join(work, 'samples');
+    mkdirSync(samples);
+    for (const [name, text] of sampleFiles()) writeFileSync(join(samples, name), text);
+    expect(newsq(['index', samples, '--json'], env).status).toBe(0);
+    const replica = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } });
+    const exited = new Promise((resolve) => replica.once('exit', resolve));
+    const url = await new Promise<string>((resolve) => {
+      let output = '';
+      replica.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk;
+        const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match) resolve(match[1]);
+      });
+    });
+    const paragraphs = Array.from({ length: 200 }, (_, i) => `Paragraph ${i} of a long report on shipping through the Suez canal, number ${i}.`);
+    const body = JSON.stringify([{ id: 'long', title: 'A long report', text: paragraphs.join('\n\n') }]);
+    const posted = fetch(`${url}/articles`, { method: 'POST', headers: { 'content-type': 'application/json', ...FRESH_CONNECTION }, body }).catch(() => null);
+    await sleep(700);
+    replica.kill('SIGKILL');
+    await exited;
+    await posted;
+    const client = new pg.Client({ connectionString: env.NEWSQ_DATABASE_URL });
+    await client.connect();
+    const { rows } = await client.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM passages WHERE article_id = 'long'");
+    await client.end();
+    expect([0, 200]).toContain(rows[0].n);
+    // The others go on: the index answers, and the article can be written again.
+    await withServer(['serve', '--port', '0'], env, async (other) => {
+      expect((await search(other, QUESTION)).status).toBe(200);
+      const again = await fetch(`${other}/articles`, { method: 'POST', headers: { 'content-type': 'application/json', ...FRESH_CONNECTION }, body, signal: AbortSignal.timeout(120_000) });
+      expect(again.status).toBe(200);
+      expect((await search(other, paragraphs[17])).ids[0]).toBe('long ¶17');
+    });
+  }, 240_000);
+
   it('two indexing workers: one killed with SIGKILL holding a batch, PostgreSQL restarted mid-job; every article written once', async () => {
     const work = tempDir('newsq-pg-faults-');
     const server = await postgres();
