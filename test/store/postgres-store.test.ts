@@ -56,6 +56,44 @@ describe('PostgreSQL store', () => {
     await reader.close();
   });
 
+  it('hears of commits again when its listening connection goes silent (a partition): it stops trusting it and asks', async () => {
+    const dir = tempDir();
+    const first = await open(dir);
+    await write(first, await articleWrite('before', ['Words about harbours.']));
+    await first.close();
+    // The reader alone listens, once it has read the index.
+    const reader = await open(dir, false);
+    expect(await nearestTexts(reader.reader, 'Words about harbours.', 1)).toEqual(['Words about harbours.']);
+    const admin = new pg.Client({ connectionString: await (await postgres()).database(dir) });
+    await admin.connect();
+    // The listening connection, once it listens and has read the generation (its last statement).
+    const listener = async () =>
+      (
+        await admin.query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE application_name = 'newsq listener' AND datname = current_database() AND state = 'idle' AND query LIKE 'SELECT value FROM meta%'",
+        )
+      ).rows;
+    let silenced: number | null = null;
+    const writer = await open(dir);
+    try {
+      for (const deadline = Date.now() + 5_000; (await listener()).length === 0 && Date.now() < deadline; ) await sleep(20);
+      [{ pid: silenced }] = await listener();
+      // Its server process stopped: the connection stays open, and says nothing more.
+      process.kill(silenced, 'SIGSTOP');
+      await write(writer, await articleWrite('after', ['Words about lighthouses.']));
+      const written = Date.now();
+      // The graph changes only as the log says: a dense search shows what the reader has heard of.
+      const nearest = () => nearestTexts(reader.reader, 'Words about lighthouses.', 1);
+      while ((await nearest())[0] !== 'Words about lighthouses.' && Date.now() - written < 15_000) await sleep(100);
+      expect(await nearest()).toEqual(['Words about lighthouses.']);
+    } finally {
+      if (silenced) process.kill(silenced, 'SIGCONT');
+      await admin.end();
+    }
+    await writer.close();
+    await reader.close();
+  }, 30_000);
+
   it('saves the graph in the database, and a new store starts from it', async () => {
     const dir = tempDir();
     const store = await open(dir);

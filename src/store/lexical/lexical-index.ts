@@ -100,8 +100,8 @@ export function createLexicalIndex(source: PostingsSource, log: ChangeLog, title
     async search(terms, k, allowed) {
       if (terms.length === 0) return [];
       const state = await current();
-      const scored = [];
-      for (const { term, count } of terms) scored.push({ postings: await postingsOf(state, term), count });
+      // Read together: on a database over the network, each term not held is a round trip.
+      const scored = await Promise.all(terms.map(async ({ term, count }) => ({ postings: await postingsOf(state, term), count })));
       const accept = allowed ? (ordinal: number) => allowed.has(state.ids[ordinal]) : undefined;
       return topBm25(scored, state.collection, k, state.scratch, accept).map(({ ordinal, score }) => ({ id: state.ids[ordinal], score }));
     },

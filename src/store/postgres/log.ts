@@ -23,6 +23,11 @@ export interface PostgresLog extends ChangeLog {
 const CHANNEL = 'newsq_commits';
 // Waits between attempts to listen again after the listening connection broke.
 const RELISTEN_MS = [250, 1_000, 2_000];
+// The listening connection is asked for a sign of life this often, and counts as broken when it
+// gives none this soon: a connection cut without a word (a network partition) would otherwise
+// leave a replica trusting a generation that no longer moves.
+const HEARTBEAT_MS = 5_000;
+const HEARTBEAT_TIMEOUT_MS = 3_000;
 
 const meta = async (tx: Queryable, key: string): Promise<number> => Number((await tx.rows<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key]))[0].value);
 
@@ -48,9 +53,11 @@ export function openPostgresLog(db: Connection, url: string): PostgresLog {
 
   const listen = async (attempt = 0): Promise<void> => {
     if (closed || listener) return;
-    const client = new pg.Client({ connectionString: url, keepAlive: true });
+    const client = new pg.Client({ connectionString: url, keepAlive: true, application_name: 'newsq listener' });
     listener = client;
+    let heartbeat: NodeJS.Timeout | undefined;
     const broken = () => {
+      clearInterval(heartbeat);
       if (listener !== client) return;
       listening = false;
       listener = null;
@@ -67,7 +74,12 @@ export function openPostgresLog(db: Connection, url: string): PostgresLog {
       await client.query(`LISTEN ${CHANNEL}`);
       // Commits before LISTEN took effect were not heard: read where they got to.
       learn(await meta({ rows: async (sql, params) => (await client.query(sql, params)).rows }, 'generation'));
-      if (listener === client) listening = true;
+      if (listener !== client) return;
+      listening = true;
+      heartbeat = setInterval(() => {
+        const silent = setTimeout(broken, HEARTBEAT_TIMEOUT_MS);
+        client.query('SELECT 1').then(() => clearTimeout(silent), broken);
+      }, HEARTBEAT_MS).unref();
     } catch {
       broken();
     }

@@ -39,7 +39,8 @@ const MIGRATIONS: string[] = [
   CREATE TABLE graph_chunks (generation BIGINT NOT NULL, chunk INTEGER NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (generation, chunk));
   INSERT INTO meta (key, value) VALUES ('generation', '0'), ('passage_log_floor', '0'), ('passage_log_saved', '0'), ('postings_garbage', '0');
   `,
-  // Embedding work shared between indexing workers (work-queue.ts).
+  // Embedding work shared between indexing workers (work-queue.ts); saved graphs stored as they
+  // are (compressing them gains little and costs time on every load).
   `
   CREATE TABLE embed_queue (
     article_id TEXT PRIMARY KEY, origin TEXT NOT NULL, hash TEXT NOT NULL, prepared JSONB NOT NULL, passages INTEGER NOT NULL,
@@ -47,6 +48,7 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX embed_queue_waiting ON embed_queue (seq) WHERE NOT done;
   CREATE INDEX embed_queue_by_origin ON embed_queue (origin);
+  ALTER TABLE graph_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
   `,
 ];
 

@@ -17,6 +17,8 @@ export interface QueueSettings {
 
 // Rows a claim looks at to fill its batch.
 const CLAIM_ROWS = 512;
+// Passages a claim takes at least, when that many wait: a model batch's worth.
+const SMALLEST_CLAIM = 32;
 // Rows queued in one statement.
 const PAGE = 500;
 
@@ -76,8 +78,11 @@ export function openWorkQueue(db: Connection, settings: QueueSettings, write: (w
             [origins, CLAIM_ROWS],
           );
           if (free.length === 0) return null;
+          // Near the end, a quarter of what waits: workers then finish together, not one waiting on another's last batch.
+          const waiting = free.reduce((sum, row) => sum + row.passages, 0);
+          const target = Math.min(settings.claimPassages, Math.max(SMALLEST_CLAIM, Math.ceil(waiting / 4)));
           let passages = 0;
-          const batch = free.filter((row) => (passages += row.passages) - row.passages < settings.claimPassages);
+          const batch = free.filter((row) => (passages += row.passages) - row.passages < target);
           const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
           const rows = await tx.rows<{ origin: string; hash: string; prepared: PreparedArticle }>(
             `UPDATE embed_queue SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2)
