@@ -503,10 +503,12 @@ async function benchPostgres(real: Float32Array[]): Promise<void> {
   try {
     const jsonl = join(work, 'articles.jsonl');
     writeFileSync(jsonl, articles.map((article) => JSON.stringify(article)).join('\n'));
-    const indexing: Record<string, string | number>[] = [];
+    // One worker, then two, twice over, each run into a fresh database; the better run of each counts.
+    const timings: Record<number, number[]> = { 1: [], 2: [] };
     let small = '';
-    for (const workers of [1, 2]) {
-      const url = await server.database(`bench-${workers}`);
+    let passages = 0;
+    for (const [run, workers] of [1, 2, 1, 2].entries()) {
+      const url = await server.database(`bench-${run}`);
       small ||= url;
       let embedded = 0;
       const ms = await time(() =>
@@ -517,8 +519,17 @@ async function benchPostgres(real: Float32Array[]): Promise<void> {
           }),
         ),
       );
-      indexing.push({ workers, 'threads each': 1, passages: embedded, 's': round(ms / 1000, 1), 'passages/s': round((embedded / ms) * 1000, 1) });
+      passages = embedded;
+      timings[workers].push(ms);
     }
+    const indexing = [1, 2].map((workers) => ({
+      workers,
+      'threads each': 1,
+      passages,
+      'best s': round(Math.min(...timings[workers]) / 1000, 1),
+      'passages/s': round((passages / Math.min(...timings[workers])) * 1000, 1),
+      'runs s': timings[workers].map((ms) => round(ms / 1000, 1)).join(', '),
+    }));
     const speedup = round(Number(indexing[1]['passages/s']) / Number(indexing[0]['passages/s']), 2);
     printTable(`6a. PostgreSQL: index with one worker and with two (each one thread), into a fresh database: two reach ${speedup}x one`, indexing);
 
@@ -527,6 +538,11 @@ async function benchPostgres(real: Float32Array[]): Promise<void> {
     const sqliteSmall = await startServer(config.indexDir);
     const pgSmall = await startServer(config.indexDir, env(small));
     latency.push({ passages: Number(indexing[0].passages), ...(await sideBySide(sqliteSmall.url, pgSmall.url, questions.slice(0, 300))) });
+    const concurrent = [];
+    for (const [label, url, slice] of [['SQLite', sqliteSmall.url, questions.slice(600, 1000)], ['PostgreSQL', pgSmall.url, questions.slice(1000, 1400)]] as const) {
+      const r = await ask(url, [...slice], 8);
+      concurrent.push({ store: label, clients: 8, requests: r.requests.total, 'p50 ms': r.latency.p50, QPS: round(r.requests.total / r.duration, 1), non2xx: r.non2xx });
+    }
     const visible = await writeVisibility(pgSmall.url, (await startServer(config.indexDir, env(small))), 50);
     await sqliteSmall.stop();
     await pgSmall.stop();
@@ -554,10 +570,11 @@ async function benchPostgres(real: Float32Array[]): Promise<void> {
     await sqliteLarge.stop();
     await pgLarge.stop();
     printTable('6b. Sequential HTTP /search, SQLite engine and PostgreSQL replica side by side (each question to one, then the other)', latency);
+    printTable('6b. Eight clients at once, new questions, at the bench corpus: one SQLite serve, then one PostgreSQL replica', concurrent);
     const replica = { passages: LARGE, 'build (write + graph saved) s': round(buildMs / 1000, 1), 'start to answering s': round((pgLarge.readyMs + firstMs) / 1000, 2), 'resident MB': rssMb };
     printTable('6c. A new PostgreSQL replica at the large index: from process start to its first answer (model, saved graph and statistics loaded)', [replica]);
     printTable('6d. A write through one replica (POST /articles), found by a dense search on a second: ms from the 200 to found', [visible]);
-    results.postgres = { indexing, speedup, latency, replica, visible };
+    results.postgres = { indexing, speedup, latency, concurrent, replica, visible };
   } finally {
     await server.stop();
   }
