@@ -44,7 +44,7 @@ const REOPEN_MS = 2_000;
  * An engine that is not open yet: every call fails with `unavailable` (a 503 with Retry-After)
  * while `open` is tried again every {@link REOPEN_MS}, and goes to the opened engine once it is.
  */
-export function engineOnceReachable(config: Config, open: () => Promise<Engine>, context: CliContext): Engine {
+function engineOnceReachable(config: Config, open: () => Promise<Engine>, context: CliContext): Engine {
   let engine: Engine | null = null;
   let closed = false;
   const attempt = async (): Promise<void> => {
