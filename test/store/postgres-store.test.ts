@@ -215,6 +215,26 @@ describe('PostgreSQL store: indexing shared by workers', () => {
     await alive.store.close();
   });
 
+  it('queues again an article marked done whose stored copy is gone, and leaves one that is stored', async () => {
+    const dir = tempDir();
+    const w = await worker(dir, { claimPassages: 6 });
+    const queue = w.writer.queue!;
+    await queue.enqueue(articles.slice(0, 2).map(queued));
+    const claim = (await queue.claim(['/archive']))!;
+    expect(claim.articles).toHaveLength(1);
+    const [first] = claim.articles;
+    const write = { ...(await articleWrite(first.prepared.article.id, first.prepared.article.paragraphs, {}, '/archive')), hash: first.hash };
+    expect(await claim.commit([write])).toHaveLength(1);
+    // The job is not over (one article waits), so its row stays, done.
+    await queue.enqueue([queued(articles.find((a) => a.id === first.prepared.article.id)!)]);
+    expect((await queue.progress(['/archive'])).articlesDone).toBe(1);
+    await w.writer.removeArticles([first.prepared.article.id]);
+    await queue.enqueue([queued(articles.find((a) => a.id === first.prepared.article.id)!)]);
+    expect((await queue.progress(['/archive'])).articlesDone).toBe(0);
+    await w.writer.close();
+    await w.store.close();
+  });
+
   it('writes nothing for a claim that expired and was taken over, even when its worker commits late', async () => {
     const dir = tempDir();
     const [slow, quick] = [await worker(dir, { claimSeconds: 1 }), await worker(dir, { claimSeconds: 1 })];

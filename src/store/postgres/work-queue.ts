@@ -48,13 +48,15 @@ export function openWorkQueue(db: Connection, settings: QueueSettings, write: (w
         for (let first = 0; first < articles.length; first += PAGE) {
           const page = articles.slice(first, first + PAGE);
           // Queued again with new content, an article is free again; with the same, it stays as it is
-          // (waiting, held by a worker, or done by one since this sync read the stored versions).
+          // (waiting, held by a worker, or done by one since this sync read the stored versions),
+          // unless it is marked done but not stored as it is (removed since, by another sync).
           await db.rows(
             `INSERT INTO embed_queue (article_id, origin, hash, prepared, passages)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[])
              ON CONFLICT (article_id) DO UPDATE SET origin = excluded.origin, hash = excluded.hash, prepared = excluded.prepared,
                passages = excluded.passages, queued_at = now(), claimed_by = NULL, claimed_until = NULL, done = false
-             WHERE embed_queue.hash <> excluded.hash`,
+             WHERE embed_queue.hash <> excluded.hash
+               OR (embed_queue.done AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = excluded.article_id AND a.hash = excluded.hash))`,
             [
               page.map((queued) => queued.prepared.article.id),
               page.map((queued) => queued.origin),
