@@ -77,7 +77,7 @@ export function openPostgresLog(db: Connection, url: string): PostgresLog {
       if (listener !== client) return;
       listening = true;
       heartbeat = setInterval(() => {
-        const silent = setTimeout(broken, HEARTBEAT_TIMEOUT_MS);
+        const silent = setTimeout(broken, HEARTBEAT_TIMEOUT_MS).unref();
         client.query('SELECT 1').then(() => clearTimeout(silent), broken);
       }, HEARTBEAT_MS).unref();
     } catch {
