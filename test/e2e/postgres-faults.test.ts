@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { ROOT, sampleFiles, tempDir } from '../helpers/fixtures.js';
-import { postgresForFile } from '../helpers/postgres.js';
+import { ROOT, SAMPLES, sampleFiles, tempDir } from '../helpers/fixtures.js';
+import { postgresForFile, type TestPostgres } from '../helpers/postgres.js';
 import { FRESH_CONNECTION, withServer } from '../helpers/server.js';
 
 const BIN = join(ROOT, 'bin', 'newsq.js');
@@ -36,15 +36,16 @@ async function eventually(probe: () => Promise<boolean>, ms: number): Promise<bo
 
 describe('newsq on PostgreSQL, with faults: a server restart, workers killed', () => {
   const postgres = postgresForFile();
+  /** The environment of a fresh database of its own, holding the sample articles. */
+  const indexedSamples = async (server: TestPostgres, name: string): Promise<Record<string, string>> => {
+    const env = { NEWSQ_DATABASE_URL: await server.database(join(tempDir('newsq-pg-faults-'), name)) };
+    expect(newsq(['index', SAMPLES, '--json'], env).status).toBe(0);
+    return env;
+  };
 
   it('a replica that has loaded keeps answering from what it holds while PostgreSQL is down; one that has not answers 503 with Retry-After; both go on after the restart', async () => {
-    const work = tempDir('newsq-pg-faults-');
     const server = await postgres();
-    const env = { NEWSQ_DATABASE_URL: await server.database(join(work, 'replicas')) };
-    const samples = join(work, 'samples');
-    mkdirSync(samples);
-    for (const [name, text] of sampleFiles()) writeFileSync(join(samples, name), text);
-    expect(newsq(['index', samples, '--json'], env).status).toBe(0);
+    const env = await indexedSamples(server, 'replicas');
 
     await withServer(['serve', '--port', '0'], env, async (loaded) => {
       const before = await search(loaded, QUESTION);
@@ -87,13 +88,8 @@ describe('newsq on PostgreSQL, with faults: a server restart, workers killed', (
   }, 240_000);
 
   it('a replica killed with SIGKILL in the middle of a write through its API leaves the article whole or absent, never part of it', async () => {
-    const work = tempDir('newsq-pg-faults-');
     const server = await postgres();
-    const env = { NEWSQ_DATABASE_URL: await server.database(join(work, 'killed')) };
-    const samples = join(work, 'samples');
-    mkdirSync(samples);
-    for (const [name, text] of sampleFiles()) writeFileSync(join(samples, name), text);
-    expect(newsq(['index', samples, '--json'], env).status).toBe(0);
+    const env = await indexedSamples(server, 'killed');
     const replica = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } });
     const exited = new Promise((resolve) => replica.once('exit', resolve));
     const url = await new Promise<string>((resolve) => {
