@@ -1,11 +1,14 @@
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { describe, expect, it } from 'vitest';
 import type { ArticleInput } from '../../src/ingest/article.js';
 import { hashInput, prepareArticle } from '../../src/ingest/prepare.js';
 import { syncArticles, type SyncProgress } from '../../src/sync.js';
 import { createFakeEmbedder } from '../helpers/fake-embedder.js';
 import { FORMAT_VERSION, type IndexIdentity } from '../../src/store/manifest.js';
+import { copiedValues } from '../../src/store/postgres/copy-binary.js';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { postgresForFile } from '../helpers/postgres.js';
@@ -253,5 +256,42 @@ describe('PostgreSQL store: indexing shared by workers', () => {
       await w.writer.close();
       await w.store.close();
     }
+  });
+});
+
+describe('PostgreSQL store: values read by binary COPY', () => {
+  // Values of every size a graph's chunks come in: empty, one byte, a part of a network read, many.
+  const sizes = [0, 1, 5, 70_000, 300_000, 3];
+  const copied = async (pieces: (data: Buffer) => Buffer[]) => {
+    const client = new pg.Client({ connectionString: await (await postgres()).database(tempDir()) });
+    await client.connect();
+    try {
+      const values = sizes.map((size, n) => `(${n}, decode(repeat(lpad(to_hex(${n} + 16), 2, '0'), ${size}), 'hex'))`).join(', ');
+      const stream = client.query(copyTo(`COPY (SELECT data FROM (VALUES ${values}) AS v (n, data) ORDER BY n) TO STDOUT (FORMAT binary)`));
+      const data = await concatenated(stream);
+      return await concatenated(copiedValues(Readable.from(pieces(data))));
+    } finally {
+      await client.end();
+    }
+  };
+  const concatenated = async (stream: AsyncIterable<Buffer>) => {
+    const all: Buffer[] = [];
+    for await (const piece of stream) all.push(piece);
+    return Buffer.concat(all);
+  };
+  const expected = Buffer.concat(sizes.map((size, n) => Buffer.alloc(size, n + 16)));
+
+  it('passes on every value whole and in order, however the stream is cut', async () => {
+    expect((await copied((data) => [data])).equals(expected)).toBe(true);
+    for (const cut of [1, 2, 7, 18, 19, 20, 25, 4096]) {
+      const pieces = (data: Buffer) => Array.from({ length: Math.ceil(data.length / cut) }, (_, i) => data.subarray(i * cut, (i + 1) * cut));
+      expect((await copied(pieces)).equals(expected), `cut every ${cut} bytes`).toBe(true);
+    }
+  });
+
+  it('fails on a stream that stops before its end, or that is not binary COPY', async () => {
+    await expect(copied((data) => [data.subarray(0, data.length - 2)])).rejects.toThrow(/stop before their end/);
+    await expect(copied((data) => [data.subarray(0, 100_000)])).rejects.toThrow(/stop before their end/);
+    await expect(copied((data) => [Buffer.from('id,data\n1,2\n'), data])).rejects.toThrow(/no binary COPY signature/);
   });
 });
