@@ -208,6 +208,10 @@ export function storeContract(name: string, open: (dir: string) => Store | Promi
       expect(Array.from(vectors.get(ids[0])!)).toEqual(Array.from((await store.reader.passages([ids[0]]))[0].vector));
       expect(dot(vectors.get(ids[0])!, first)).toBeCloseTo(1, 5);
       expect((await store.reader.vectors([])).size).toBe(0);
+      // Once the article is removed, its passages have no vectors (not from the graph either).
+      await remove(store, ['a']);
+      await store.reader.nearest(first, 2);
+      expect((await store.reader.vectors(ids)).size).toBe(0);
       await store.close();
     });
   });

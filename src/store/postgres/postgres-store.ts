@@ -125,7 +125,14 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
       const found = await readThrough((await cache()).passages, ids, async (missing) => tables.passages(missing));
       return ids.flatMap((id) => found.get(id) ?? []);
     },
-    vectors: async (ids) => readThrough((await cache()).vectors, ids, async (missing) => tables.vectorsOf(missing)),
+    // Those the graph holds need no round trip: a passage's vector never changes.
+    vectors: async (ids) =>
+      readThrough((await cache()).vectors, ids, async (missing) => {
+        const held = graph.vectorsHeld(missing);
+        const rest = missing.filter((id) => !held.has(id));
+        if (rest.length > 0) for (const [id, vector] of await tables.vectorsOf(rest)) held.set(id, vector);
+        return held;
+      }),
     sentences: async (ids) => readThrough((await cache()).sentences, ids, async (missing) => tables.sentences(missing)),
     article: (id) => tables.article(id),
     async stats() {

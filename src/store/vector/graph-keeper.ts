@@ -39,6 +39,16 @@ export class GraphKeeper {
     return this.graph?.search(vector, k, { filter }) ?? [];
   }
 
+  /** The vectors of `ids` that the graph holds, from memory; a passage's vector never changes. */
+  vectorsHeld(ids: number[]): Map<number, Float32Array> {
+    const held = new Map<number, Float32Array>();
+    for (const id of ids) {
+      const vector = this.graph?.vector(id);
+      if (vector) held.set(id, vector);
+    }
+    return held;
+  }
+
   /**
    * Before a search: loads the graph on first use; replays a few new changes now; catches up
    * with many in the background, from a newer saved graph, or from the log when no writer will

@@ -80,6 +80,15 @@ export class VectorIndex {
     this.deleted++;
   }
 
+  /** The live vector labelled `id`, or null when the graph holds none. */
+  vector(id: number): Float32Array | null {
+    try {
+      return Float32Array.from(this.graph.getPoint(id));
+    } catch {
+      return null;
+    }
+  }
+
   /**
    * The `k` nearest live vectors (that pass `filter`, when given), most similar first. `ef`
    * overrides the configured search breadth (it is never below `k`).
