@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Embedder } from './embed/embedder.js';
 import { articleIdProblem, type ArticleInput } from './ingest/article.js';
@@ -179,17 +180,23 @@ async function embedHere({ context, pending, summary, stored, windows, started, 
  */
 async function embedShared({ context, pending, summary, stored, windows, onProgress }: Work, queue: WorkQueue, origins: Set<string>, seen: Set<string>): Promise<void> {
   const mine = [...origins];
-  let page: QueuedArticle[] = [];
-  for (const { origin, input, hash } of pending) {
-    const prepared = prepareOrSkip(input, windows, summary);
-    if (prepared) page.push({ origin: origin!, hash, prepared });
-    // A page at a time: other workers start on the first while this one prepares the rest.
-    if (page.length >= QUEUE_PAGE) {
-      await queue.enqueue(page);
-      page = [];
+  // A page at a time, so that other workers start on the first while this one prepares the rest.
+  // Workers syncing the same folders start at different pages and leave out what another has
+  // queued as it is: between them, they clean and split each article once.
+  const pages = Math.ceil(pending.length / QUEUE_PAGE);
+  const first = randomInt(Math.max(pages, 1));
+  for (let n = 0; n < pages; n++) {
+    const start = ((first + n) % pages) * QUEUE_PAGE;
+    const page = pending.slice(start, start + QUEUE_PAGE);
+    const waiting = await queue.waiting(page.map(({ input }) => input.id));
+    const queued: QueuedArticle[] = [];
+    for (const { origin, input, hash } of page) {
+      if (waiting.get(input.id) === hash) continue;
+      const prepared = prepareOrSkip(input, windows, summary);
+      if (prepared) queued.push({ origin: origin!, hash, prepared });
     }
+    await queue.enqueue(queued);
   }
-  await queue.enqueue(page);
   await queue.forget(mine, [...seen]);
 
   let job: JobProgress = await queue.progress(mine);

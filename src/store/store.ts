@@ -136,6 +136,8 @@ export interface JobProgress {
 export interface WorkQueue {
   /** Queues articles; one already queued with the same hash stays as it is (a worker may hold it). */
   enqueue(articles: QueuedArticle[]): Promise<void>;
+  /** Id → hash of those of `ids` queued and not yet done: another sync has prepared them. */
+  waiting(ids: string[]): Promise<Map<string, string>>;
   /** Drops the queued articles of `origins` whose ids are not in `keep`: they are gone from their folders. */
   forget(origins: string[], keep: string[]): Promise<void>;
   /** Claims a batch of waiting articles, those of `origins` first; null when none is free. */

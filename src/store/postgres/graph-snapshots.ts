@@ -17,6 +17,30 @@ import type { PostgresLog } from './log.js';
 const CHUNK_BYTES = 1024 * 1024;
 // Saving a graph, one process at a time (an advisory lock's key).
 const SAVE_LOCK = 7_412_002;
+// Bringing the saved graph up to date, one process at a time (an advisory lock's key).
+const UPDATE_LOCK = 7_412_003;
+
+/**
+ * Runs `update` (bring the saved graph up to date: build or catch up a graph, then save it) unless
+ * another process is doing so now; then leaves it to that one: what was committed after the graph
+ * it saves, a reader replays from the log. Two workers that end a job together build it once. The
+ * lock is the session's, on a connection of its own: a process that dies lets go of it.
+ */
+export async function updateInTurn(db: Connection, update: () => Promise<void>): Promise<void> {
+  const client = await db.client();
+  let broken = false;
+  try {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [UPDATE_LOCK]);
+    if (!rows[0].locked) return;
+    try {
+      await update();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [UPDATE_LOCK]).catch(() => (broken = true));
+    }
+  } finally {
+    client.release(broken);
+  }
+}
 
 /**
  * Saved graphs in the database, where every replica can read them: a snapshot row (generation,

@@ -7,7 +7,7 @@ import type { IndexReader, IndexWriter, PassageFilter, Store, StoreStats } from 
 import { GraphKeeper, REPLAY_LIMIT } from '../vector/graph-keeper.js';
 import type { HnswSettings } from '../vector/vector-index.js';
 import { asUnavailable, connect, isUnreachable, type Connection } from './connection.js';
-import { databaseGraphs } from './graph-snapshots.js';
+import { databaseGraphs, updateInTurn } from './graph-snapshots.js';
 import { openPostgresLog } from './log.js';
 import { migrate } from './schema.js';
 import { openPostgresTables } from './tables.js';
@@ -154,7 +154,7 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
     await tables.compactPostings();
     const latest = await snapshots.latest();
     const pending = latest === null ? null : await log.count(latest);
-    if (pending === null || pending > REPLAY_LIMIT) await graph.save();
+    if (pending === null || pending > REPLAY_LIMIT) await updateInTurn(db, () => graph.save());
   };
   // The graph of a process that syncs through the queue is loaded, if ever, to be saved: saving replays what it lacks.
   const queue = openWorkQueue(db, { claimSeconds: options.claimSeconds, claimPassages: options.claimPassages, retryMs: RETRY_MS, onNotice: options.onNotice }, tables.writeClaimed);

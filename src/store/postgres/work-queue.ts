@@ -67,6 +67,11 @@ export function openWorkQueue(db: Connection, settings: QueueSettings, write: (w
           );
         }
       }),
+    waiting: (ids) =>
+      retrying('reading the queue', async () => {
+        const rows = await db.rows<{ article_id: string; hash: string }>('SELECT article_id, hash FROM embed_queue WHERE article_id = ANY($1::text[]) AND NOT done', [ids]);
+        return new Map(rows.map((row) => [row.article_id, row.hash]));
+      }),
     forget: (origins, keep) =>
       retrying('forgetting', async () => {
         await db.rows('DELETE FROM embed_queue WHERE origin = ANY($1::text[]) AND NOT done AND NOT (article_id = ANY($2::text[]))', [origins, keep]);
