@@ -69,6 +69,8 @@ export function databaseGraphs(db: Connection, log: PostgresLog, dimensions: num
         // this one since. Streamed to the file as it comes, never held whole in memory.
         const client = await db.client();
         let bytes = 0;
+        // A connection left in the middle of a COPY is not lent again.
+        let broken = false;
         try {
           const copy = client.query(copyTo(`COPY (SELECT data FROM graph_chunks WHERE generation = ${Number(generation)} ORDER BY chunk) TO STDOUT (FORMAT binary)`));
           const file = createWriteStream(path);
@@ -78,8 +80,11 @@ export function databaseGraphs(db: Connection, log: PostgresLog, dimensions: num
               yield value;
             }
           }, file);
+        } catch (error) {
+          broken = true;
+          throw error;
         } finally {
-          client.release();
+          client.release(broken);
         }
         if (bytes !== snapshot.bytes) return null;
         return VectorIndex.load(path, dimensions, hnsw, snapshot.live).catch(() => null);
