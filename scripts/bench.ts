@@ -8,7 +8,7 @@
  *   npm run bench -- --only=http  indexing and the sections named (http, breakdown, hnsw, updates, peers, large, scale, postgres)
  *   BENCH_SCALE=1000000 npm run bench:scale    the scale section alone at 1M vectors
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -493,7 +493,7 @@ async function benchLargeIndex(real: Float32Array[], queryVectors: Float32Array[
 
 /**
  * 6. PostgreSQL (a real server on this machine, test/helpers/start-postgres.ts): `index` with one worker and
- * with two, each on one thread; a replica's sequential HTTP latency against the SQLite engine's at
+ * with two, each on one thread, pinned each to its own core and not; a replica's sequential HTTP latency against the SQLite engine's at
  * the bench corpus and at LARGE passages, questions alternating between the two; a new replica at
  * LARGE (start to answering, memory); a write through one replica found by a second.
  */
@@ -504,34 +504,46 @@ async function benchPostgres(real: Float32Array[]): Promise<void> {
     const jsonl = join(work, 'articles.jsonl');
     writeFileSync(jsonl, articles.map((article) => JSON.stringify(article)).join('\n'));
     // One worker, then two, twice over, each run into a fresh database; the better run of each counts.
-    const timings: Record<number, number[]> = { 1: [], 2: [] };
+    // Each worker on one thread; pinned, each also held to its own core (taskset), so that the
+    // database's and the garbage collector's work does not borrow the other worker's core.
+    const pinnable = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+    const timings: Record<string, number[]> = {};
     let small = '';
     let passages = 0;
-    for (const [run, workers] of [1, 2, 1, 2].entries()) {
-      const url = await server.database(`bench-${run}`);
-      small ||= url;
-      let embedded = 0;
-      const ms = await time(() =>
-        Promise.all(
-          Array.from({ length: workers }, async () => {
-            const summary = JSON.parse(await newsqOutput(['index', jsonl, '--threads', '1', '--json'], { NEWSQ_DATABASE_URL: url })) as { embedded: number };
-            embedded += summary.embedded;
-          }),
-        ),
-      );
-      passages = embedded;
-      timings[workers].push(ms);
+    let run = 0;
+    for (const pinned of pinnable ? [true, false] : [false]) {
+      for (const workers of [1, 2, 1, 2]) {
+        const url = await server.database(`bench-${run++}`);
+        small ||= url;
+        let embedded = 0;
+        const ms = await time(() =>
+          Promise.all(
+            Array.from({ length: workers }, async (_, i) => {
+              const output = await newsqOutput(['index', jsonl, '--threads', '1', '--json'], { NEWSQ_DATABASE_URL: url }, pinned ? i : undefined);
+              embedded += (JSON.parse(output) as { embedded: number }).embedded;
+            }),
+          ),
+        );
+        passages = embedded;
+        (timings[`${workers} ${pinned}`] ??= []).push(ms);
+      }
     }
-    const indexing = [1, 2].map((workers) => ({
-      workers,
+    const indexing = Object.entries(timings).map(([key, ms]) => ({
+      workers: Number(key.split(' ')[0]),
       'threads each': 1,
+      'own core each': key.endsWith('true') ? 'yes (taskset)' : 'no',
       passages,
-      'best s': round(Math.min(...timings[workers]) / 1000, 1),
-      'passages/s': round((passages / Math.min(...timings[workers])) * 1000, 1),
-      'runs s': timings[workers].map((ms) => round(ms / 1000, 1)).join(', '),
+      'best s': round(Math.min(...ms) / 1000, 1),
+      'passages/s': round((passages / Math.min(...ms)) * 1000, 1),
+      'runs s': ms.map((one) => round(one / 1000, 1)).join(', '),
     }));
-    const speedup = round(Number(indexing[1]['passages/s']) / Number(indexing[0]['passages/s']), 2);
-    printTable(`6a. PostgreSQL: index with one worker and with two (each one thread), into a fresh database: two reach ${speedup}x one`, indexing);
+    const speedupOf = (pinned: boolean): number | undefined => {
+      const [one, two] = [1, 2].map((workers) => timings[`${workers} ${pinned}`]);
+      return one && two ? round(Math.min(...one) / Math.min(...two), 2) : undefined;
+    };
+    const speedup = speedupOf(pinnable) ?? 0;
+    const unpinned = pinnable ? `; ${speedupOf(false)}x without pinning` : ' (taskset unavailable: not pinned)';
+    printTable(`6a. PostgreSQL: index with one worker and with two (each one thread), into a fresh database: two reach ${speedup}x one${unpinned}`, indexing);
 
     const env = (url: string) => ({ NEWSQ_DATABASE_URL: url });
     const latency: Record<string, string | number>[] = [];
@@ -580,10 +592,12 @@ async function benchPostgres(real: Float32Array[]): Promise<void> {
   }
 }
 
-/** Runs newsq to completion; resolves with its standard output. */
-function newsqOutput(args: string[], env: Record<string, string>): Promise<string> {
+/** Runs newsq to completion, on core `cpu` alone when given; resolves with its standard output. */
+function newsqOutput(args: string[], env: Record<string, string>, cpu?: number): Promise<string> {
+  const command = [process.execPath, join(ROOT, 'bin', 'newsq.js'), ...args];
+  if (cpu !== undefined) command.unshift('taskset', '-c', String(cpu));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'newsq.js'), ...args], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } });
+    const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk));
     child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`newsq ${args.join(' ')} exited ${code}`))));

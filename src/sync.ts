@@ -56,7 +56,7 @@ const PASSAGES_PER_COMMIT = 1024;
 // after a crash rebuilds little.
 const FLUSH_EVERY_MS = 60_000;
 // Articles queued at a time in a shared sync.
-const QUEUE_PAGE = 200;
+const QUEUE_PAGE = 100;
 // How often a shared sync with nothing to claim looks again while other workers finish its job.
 const WAIT_FOR_OTHERS_MS = 500;
 
@@ -181,13 +181,11 @@ async function embedHere({ context, pending, summary, stored, windows, started, 
 async function embedShared({ context, pending, summary, stored, windows, onProgress }: Work, queue: WorkQueue, origins: Set<string>, seen: Set<string>): Promise<void> {
   const mine = [...origins];
   // A page at a time, so that other workers start on the first while this one prepares the rest.
-  // Workers syncing the same folders start at different pages and leave out what another has
-  // queued as it is: between them, they clean and split each article once.
-  const pages = Math.ceil(pending.length / QUEUE_PAGE);
-  const first = randomInt(Math.max(pages, 1));
-  for (let n = 0; n < pages; n++) {
-    const start = ((first + n) % pages) * QUEUE_PAGE;
-    const page = pending.slice(start, start + QUEUE_PAGE);
+  // Workers syncing the same folders take the pages in different random orders and leave out what
+  // another has queued as it is: between them, they clean and split most articles once.
+  const pages = shuffled(Array.from({ length: Math.ceil(pending.length / QUEUE_PAGE) }, (_, n) => n));
+  for (const n of pages) {
+    const page = pending.slice(n * QUEUE_PAGE, (n + 1) * QUEUE_PAGE);
     const waiting = await queue.waiting(page.map(({ input }) => input.id));
     const queued: QueuedArticle[] = [];
     for (const { origin, input, hash } of page) {
@@ -233,6 +231,15 @@ async function embedShared({ context, pending, summary, stored, windows, onProgr
     // Nothing free, but articles of the job still held by other workers: wait for them, or for their claims to expire.
     if (!claim) await sleep(WAIT_FOR_OTHERS_MS);
   }
+}
+
+/** The values in a random order (Fisher-Yates). */
+function shuffled<T>(values: T[]): T[] {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [values[i], values[j]] = [values[j], values[i]];
+  }
+  return values;
 }
 
 type Pending = { origin: string | null; hash: string; prepared: PreparedArticle };

@@ -3,7 +3,7 @@ import { dot } from '../../vector-math.js';
 import { createLexicalIndex } from '../lexical/lexical-index.js';
 import { assertCompatible, FORMAT_VERSION, newManifest, parseManifest, type IndexIdentity, type Manifest } from '../manifest.js';
 import { createReadCache, readThrough } from '../read-cache.js';
-import type { IndexReader, IndexWriter, PassageFilter, Store, StoreStats } from '../store.js';
+import type { IndexReader, IndexWriter, PassageFilter, Store, StoreStats, StoredPassage } from '../store.js';
 import { GraphKeeper, REPLAY_LIMIT } from '../vector/graph-keeper.js';
 import type { HnswSettings } from '../vector/vector-index.js';
 import { asUnavailable, connect, isUnreachable, type Connection } from './connection.js';
@@ -122,7 +122,13 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
     },
     lexical: async (terms, k, filter) => lexical.search(terms, k, await allowedIds(filter)),
     async passages(ids) {
-      const found = await readThrough((await cache()).passages, ids, async (missing) => tables.passages(missing));
+      const held = await cache();
+      const found = await readThrough(held.passages, ids, async (missing) => {
+        const rows = await tables.passages(missing);
+        // Read with them: the sentences of the passages shown, asked for next, need no round trip of their own.
+        for (const [id, , sentences] of rows) held.sentences.set(id, sentences);
+        return rows.map(([id, passage]) => [id, passage] as [number, StoredPassage]);
+      });
       return ids.flatMap((id) => found.get(id) ?? []);
     },
     // Those the graph holds need no round trip: a passage's vector never changes.

@@ -18,10 +18,16 @@ type PassageRow = { id: number; paragraph: number; window_index: number; text: s
   [K in keyof ArticleSummary as `a_${K}`]: ArticleSummary[K];
 };
 
+type SentenceRow = { id: number; sentences: [number, number][]; sentence_vectors: Buffer | null };
+
 export type PostgresTables = ReturnType<typeof openPostgresTables>;
 
 /** The index's tables in PostgreSQL: every read and write newsq makes of them. */
 export function openPostgresTables(db: Connection, log: PostgresLog, dimensions: number) {
+  const toSentences = (row: SentenceRow): PassageSentences => ({
+    spans: row.sentences.map(([start, end]) => ({ start, end })),
+    vectors: row.sentence_vectors ? unpackInt8(row.sentence_vectors, dimensions) : [],
+  });
   // The vocabulary's ids, as this process has met them committed.
   const termIds = new Map<string, number>();
 
@@ -143,21 +149,23 @@ export function openPostgresTables(db: Connection, log: PostgresLog, dimensions:
       const [row] = await db.rows<ArticleSummary & { hash: string; paragraphs: string[] }>('SELECT id, title, source, published, path, url, hash, paragraphs FROM articles WHERE id = $1', [id]);
       return row ? { id, title: row.title, source: row.source, published: row.published, path: row.path, url: row.url, hash: row.hash, paragraphs: row.paragraphs } : null;
     },
-    async passages(ids: number[]): Promise<[number, StoredPassage][]> {
-      const rows = await db.rows<PassageRow>(
-        `SELECT p.id, p.paragraph, p.window_index, p.text, p.vector, a.paragraph_count AS article_paragraphs,
+    /** The passages, each with its sentences: a replica reads those of the passages it shows in the same round trip. */
+    async passages(ids: number[]): Promise<[number, StoredPassage, PassageSentences][]> {
+      const rows = await db.rows<PassageRow & SentenceRow>(
+        `SELECT p.id, p.paragraph, p.window_index, p.text, p.vector, p.sentences, p.sentence_vectors, a.paragraph_count AS article_paragraphs,
                 a.id AS a_id, a.title AS a_title, a.source AS a_source, a.published AS a_published, a.path AS a_path, a.url AS a_url
          FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id = ANY($1::bigint[])`,
         [ids],
       );
       return rows.map((row) => {
         const article: ArticleSummary = { id: row.a_id, title: row.a_title, source: row.a_source, published: row.a_published, path: row.a_path, url: row.a_url };
-        return [row.id, { id: row.id, paragraph: row.paragraph, window: row.window_index, text: row.text, vector: toVector(row.vector), article, articleParagraphs: row.article_paragraphs }];
+        const passage: StoredPassage = { id: row.id, paragraph: row.paragraph, window: row.window_index, text: row.text, vector: toVector(row.vector), article, articleParagraphs: row.article_paragraphs };
+        return [row.id, passage, toSentences(row)];
       });
     },
     async sentences(ids: number[]): Promise<[number, PassageSentences][]> {
-      const rows = await db.rows<{ id: number; sentences: [number, number][]; sentence_vectors: Buffer | null }>('SELECT id, sentences, sentence_vectors FROM passages WHERE id = ANY($1::bigint[])', [ids]);
-      return rows.map((row) => [row.id, { spans: row.sentences.map(([start, end]) => ({ start, end })), vectors: row.sentence_vectors ? unpackInt8(row.sentence_vectors, dimensions) : [] }]);
+      const rows = await db.rows<SentenceRow>('SELECT id, sentences, sentence_vectors FROM passages WHERE id = ANY($1::bigint[])', [ids]);
+      return rows.map((row) => [row.id, toSentences(row)]);
     },
     vectorsOf,
     /** Every stored vector with the generation they are at, read together, a page at a time. */
