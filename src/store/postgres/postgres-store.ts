@@ -151,8 +151,9 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
       return lastStats;
     },
     async refresh() {
-      await graph.follow();
-      await lexical.prepare();
+      // Side by side: the BM25 statistics arrive while the graph's file is read off the event loop.
+      const outcomes = await Promise.allSettled([graph.follow(), lexical.prepare()]);
+      for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
     },
   };
 
