@@ -7,7 +7,7 @@ import { createTransformersEmbedder } from './embed/transformers-embedder.js';
 import { NewsqError } from './errors.js';
 import type { Article, ArticleInput } from './ingest/article.js';
 import { CHUNKER_VERSION } from './ingest/split.js';
-import type { SearchMode } from './search/modes.js';
+import type { SearchGroup, SearchMode } from './search/modes.js';
 import { rankPassages, type RankedPassage, type RankSettings, type StageTimings } from './search/rank.js';
 import { searchPassages, type SearchResponse } from './search/search.js';
 import { assertCompatible, FORMAT_VERSION, type IndexIdentity } from './store/manifest.js';
@@ -29,7 +29,7 @@ export interface Engine {
   readonly config: Config;
   readonly embedder: Embedder;
   sync(sources: SyncSource[], onProgress?: (progress: SyncProgress) => void): Promise<SyncSummary>;
-  search(request: { query: string; k?: number; mode?: SearchMode; filter?: PassageFilter; timings?: StageTimings }): Promise<SearchResponse>;
+  search(request: { query: string; k?: number; mode?: SearchMode; group?: SearchGroup; filter?: PassageFilter; timings?: StageTimings }): Promise<SearchResponse>;
   /** Every candidate passage ranked for a question, best first (evaluation, diagnostics). */
   rank(query: string, mode: SearchMode, settings?: Partial<RankSettings>): Promise<RankedPassage[]>;
   article(id: string): Promise<Article | null>;

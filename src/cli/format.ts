@@ -1,4 +1,4 @@
-import type { SearchResponse } from '../search/search.js';
+import type { ResultPassage, SearchResponse } from '../search/search.js';
 
 const BOLD_YELLOW = '\u001b[1;33m';
 const RESET = '\u001b[0m';
@@ -9,16 +9,26 @@ const RESET = '\u001b[0m';
  */
 export function formatResults(response: SearchResponse, width: number, color: boolean): string {
   if (response.results.length === 0) return `No passages found for "${response.query}".\n`;
+  const passageLines = (passage: ResultPassage): string[] => {
+    const lines = wrap(passage.text, Math.max(40, width - 6)).map(({ text, start }) => (color ? highlight(text, start, passage.answerStart, passage.answerEnd) : text));
+    const also = passage.alsoIn.length > 0 ? [`also in: ${passage.alsoIn.map((a) => [a.title ?? a.id, a.source].filter(Boolean).join(', ')).join('; ')}`] : [];
+    return [...lines, ...also].map((line) => `   ${line}`);
+  };
   const blocks = response.results.map((result) => {
     const { article } = result;
+    const title = `${article.title ?? article.id}`;
+    if (result.passages) {
+      // Grouped by article: the article once, then each of its passages with its paragraph and score.
+      const where = [article.source, article.published, article.path ?? article.id].filter(Boolean).join(' · ');
+      const passages = result.passages.map((passage) => [`   ¶${passage.paragraph} [${passage.score.toFixed(3)}]`, ...passageLines(passage)].join('\n'));
+      return [`${result.rank}. ${title}`, `   ${where}`, ...passages].join('\n');
+    }
     const where = [article.source, article.published, `${article.path ?? article.id} ¶${result.paragraph}`].filter(Boolean).join(' · ');
-    const lines = wrap(result.text, Math.max(40, width - 6)).map(({ text, start }) =>
-      color ? highlight(text, start, result.answerStart, result.answerEnd) : text,
-    );
-    const also = result.alsoIn.length > 0 ? [`   also in: ${result.alsoIn.map((a) => [a.title ?? a.id, a.source].filter(Boolean).join(', ')).join('; ')}`] : [];
-    return [`${result.rank}. [${result.score.toFixed(3)}] ${article.title ?? article.id}`, `   ${where}`, ...lines.map((line) => `   ${line}`), ...also].join('\n');
+    return [`${result.rank}. [${result.score.toFixed(3)}] ${title}`, `   ${where}`, ...passageLines(result)].join('\n');
   });
-  return `${blocks.join('\n\n')}\n\n${response.results.length} passages in ${response.tookMs} ms (${response.mode})\n`;
+  const count = response.results.length;
+  const counted = response.group === 'article' ? `${count} ${count === 1 ? 'article' : 'articles'}` : `${count} passages`;
+  return `${blocks.join('\n\n')}\n\n${counted} in ${response.tookMs} ms (${response.mode})\n`;
 }
 
 /** Breaks text into lines of at most `width` characters at spaces, each with its offset in `text`. */

@@ -2,12 +2,11 @@ import type { Embedder } from '../embed/embedder.js';
 import type { ArticleSummary, IndexReader, PassageFilter, StoredPassage } from '../store/store.js';
 import { findAnswers } from './answer.js';
 import { collapseDuplicates, type CollapsedPassage } from './collapse.js';
-import type { SearchMode } from './modes.js';
+import type { SearchGroup, SearchMode } from './modes.js';
 import { hydrate, rankCandidates, stopwatch, type RankSettings, type StageTimings } from './rank.js';
 
-/** One passage that answers a query, with the article it comes from. */
-export interface SearchResult {
-  rank: number;
+/** A passage as a result shows it: its text, where it is in its article, its answer sentence. */
+export interface ResultPassage {
   score: number;
   text: string;
   /** 0-based index of the passage's paragraph in its article. */
@@ -16,14 +15,27 @@ export interface SearchResult {
   answer: string;
   answerStart: number;
   answerEnd: number;
-  article: ArticleSummary;
   /** Other articles that carry the same passage (copies of the same wire story). */
   alsoIn: ArticleSummary[];
 }
 
+/**
+ * One passage that answers a query, with the article it comes from; grouped by article, the
+ * article's best passage, and in `passages` its best ones (up to {@link PASSAGES_PER_ARTICLE}).
+ */
+export interface SearchResult extends ResultPassage {
+  rank: number;
+  article: ArticleSummary;
+  passages?: ResultPassage[];
+}
+
+/** Passages a result grouped by article carries at most. */
+export const PASSAGES_PER_ARTICLE = 3;
+
 export interface SearchResponse {
   query: string;
   mode: SearchMode;
+  group: SearchGroup;
   tookMs: number;
   results: SearchResult[];
 }
@@ -32,6 +44,8 @@ export interface SearchRequest {
   query: string;
   k: number;
   mode: SearchMode;
+  /** One result per passage (the default) or per article; `k` counts results either way. */
+  group?: SearchGroup;
   filter?: PassageFilter;
   /** Filled with milliseconds per stage when given (benchmarks). */
   timings?: StageTimings;
@@ -50,30 +64,30 @@ export async function searchPassages(embedder: Embedder, store: IndexReader, req
   queryVector.catch(() => {});
   const ranked = await rankCandidates(store, request.query, { mode: request.mode, filter: request.filter, settings, queryVector, timings: request.timings });
   clock('rank');
-  let window = collapseWindow(request.k);
-  let top: CollapsedPassage[];
+  const group = request.group ?? 'passage';
+  // Grouped, an article's later passages may rank below other articles' best: read further.
+  let window = collapseWindow(group === 'article' ? request.k * PASSAGES_PER_ARTICLE : request.k);
+  let top: CollapsedPassage[][];
   for (;;) {
     const passages = await hydrate(store, ranked.slice(0, window));
     clock('hydrate');
-    top = collapseDuplicates(passages, isMoreComplete, request.k);
+    top = group === 'article' ? byArticle(collapseDuplicates(passages, isMoreComplete), request.k) : collapseDuplicates(passages, isMoreComplete, request.k).map((one) => [one]);
     clock('collapse');
     // Many copies can leave fewer than k results in the window: widen it while candidates remain.
     if (top.length >= request.k || window >= ranked.length) break;
     window *= 2;
   }
-  const sentences = await store.sentences(top.map(({ passage }) => passage.id));
-  const answers = findAnswers(await queryVector, top.map(({ passage }) => ({ text: passage.text, spans: [], vectors: [], ...sentences.get(passage.id) })));
+  const shown = top.flat();
+  const sentences = await store.sentences(shown.map(({ passage }) => passage.id));
+  const answers = findAnswers(await queryVector, shown.map(({ passage }) => ({ text: passage.text, spans: [], vectors: [], ...sentences.get(passage.id) })));
   clock('answer');
-  const results = top.map(({ passage, score, alsoIn }, i) => ({
-    rank: i + 1,
-    score: round(score),
-    text: passage.text,
-    paragraph: passage.paragraph,
-    ...answers[i],
-    article: passage.article,
-    alsoIn,
-  }));
-  return { query: request.query, mode: request.mode, tookMs: round(performance.now() - started, 1), results };
+  let next = 0;
+  const results = top.map((members, i): SearchResult => {
+    const passages = members.map(({ passage, score, alsoIn }): ResultPassage => ({ score: round(score), text: passage.text, paragraph: passage.paragraph, ...answers[next++], alsoIn }));
+    const [best] = passages;
+    return { rank: i + 1, ...best, article: members[0].passage.article, ...(group === 'article' ? { passages } : {}) };
+  });
+  return { query: request.query, mode: request.mode, group, tookMs: round(performance.now() - started, 1), results };
 }
 
 /**
@@ -83,6 +97,21 @@ export async function searchPassages(embedder: Embedder, store: IndexReader, req
  */
 export function collapseWindow(k: number): number {
   return Math.max(2 * k, 20);
+}
+
+/**
+ * The first `k` articles among ranked passages, each with its best passages (up to
+ * {@link PASSAGES_PER_ARTICLE}), best first: an article ranks where its best passage does.
+ */
+function byArticle(passages: CollapsedPassage[], k: number): CollapsedPassage[][] {
+  const articles = new Map<string, CollapsedPassage[]>();
+  for (const passage of passages) {
+    const members = articles.get(passage.passage.article.id);
+    if (members) {
+      if (members.length < PASSAGES_PER_ARTICLE) members.push(passage);
+    } else if (articles.size < k) articles.set(passage.passage.article.id, [passage]);
+  }
+  return [...articles.values()];
 }
 
 /** The copy from the article with more paragraphs wins; between equals, the later one. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { errorCodes, type ErrorCode } from '../errors.js';
-import { SEARCH_MODES } from '../search/modes.js';
+import { PASSAGES_PER_ARTICLE } from '../search/search.js';
+import { SEARCH_GROUPS, SEARCH_MODES } from '../search/modes.js';
 
 // The shapes the API answers with. They document the API in /openapi.json and type its handlers;
 // the OpenAPI test checks real answers against them, so they cannot drift from what is sent.
@@ -22,17 +23,29 @@ export const articleSchema = articleSummarySchema
   .extend({ paragraphs: z.array(z.string()).meta({ description: 'Cleaned paragraphs; a result’s `paragraph` indexes this list' }) })
   .meta({ id: 'Article' });
 
+const resultPassage = {
+  score: z.number(),
+  text: z.string(),
+  paragraph: z.number().int().min(0).meta({ description: '0-based paragraph of the article the passage comes from' }),
+  answer: z.string().meta({ description: 'The sentence of `text` that best answers the query' }),
+  answerStart: z.number().int().min(0),
+  answerEnd: z.number().int().min(0),
+  alsoIn: z.array(articleSummarySchema).meta({ description: 'Other articles carrying the same passage' }),
+};
+
+export const resultPassageSchema = z.object(resultPassage).meta({ id: 'ResultPassage' });
+
 export const searchResultSchema = z
   .object({
     rank: z.number().int().min(1),
-    score: z.number(),
-    text: z.string(),
-    paragraph: z.number().int().min(0).meta({ description: '0-based paragraph of the article the passage comes from' }),
-    answer: z.string().meta({ description: 'The sentence of `text` that best answers the query' }),
-    answerStart: z.number().int().min(0),
-    answerEnd: z.number().int().min(0),
+    ...resultPassage,
     article: articleSummarySchema,
-    alsoIn: z.array(articleSummarySchema).meta({ description: 'Other articles carrying the same passage' }),
+    passages: z
+      .array(resultPassageSchema)
+      .min(1)
+      .max(PASSAGES_PER_ARTICLE)
+      .optional()
+      .meta({ description: `With group=article: the article's best passages (up to ${PASSAGES_PER_ARTICLE}), best first; the first is the result's own` }),
   })
   .meta({ id: 'SearchResult' });
 
@@ -40,6 +53,7 @@ export const searchResponseSchema = z
   .object({
     query: z.string(),
     mode: z.enum(SEARCH_MODES),
+    group: z.enum(SEARCH_GROUPS),
     tookMs: z.number(),
     results: z.array(searchResultSchema),
   })

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isIsoDate } from '../ingest/dates.js';
 import { articleObjectSchema } from '../ingest/parse.js';
-import { SEARCH_MODES } from '../search/modes.js';
+import { SEARCH_GROUPS, SEARCH_MODES } from '../search/modes.js';
 
 /** Longest question accepted, in characters: longer input is not a question. */
 export const MAX_QUERY_CHARS = 2000;
@@ -26,6 +26,9 @@ const k = z
   .max(100, 'must be an integer from 1 to 100');
 
 const mode = z.enum(SEARCH_MODES, { error: `must be one of ${SEARCH_MODES.join(', ')}` });
+const group = z
+  .enum(SEARCH_GROUPS, { error: `must be one of ${SEARCH_GROUPS.join(', ')}` })
+  .meta({ description: 'One result per passage (the default), or per article with its best passages; `k` counts results' });
 const date = z
   .string({ error: 'must be a date, YYYY-MM-DD' })
   .refine(isIsoDate, 'must be a date, YYYY-MM-DD')
@@ -33,7 +36,7 @@ const date = z
 const source = z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 
 /** Filters and mode, the same in the query string and the body. */
-const searchOptions = { mode: mode.optional(), source: source.optional(), from: date.optional(), to: date.optional() };
+const searchOptions = { mode: mode.optional(), group: group.optional(), source: source.optional(), from: date.optional(), to: date.optional() };
 
 /** `GET /search` query parameters: `k` arrives as text and must be a plain integer. */
 export const searchParamsSchema = z.object({

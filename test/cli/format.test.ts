@@ -5,6 +5,7 @@ describe('formatResults', () => {
   const response = {
     query: 'q',
     mode: 'hybrid' as const,
+    group: 'passage' as const,
     tookMs: 3,
     results: [
       {
@@ -28,6 +29,18 @@ describe('formatResults', () => {
     expect(output.replace(/\u001b\[[\d;]*m/g, '')).toBe(formatResults(response, 36, false));
     const highlighted = [...output.matchAll(/\u001b\[1;33m(.*?)\u001b\[0m/g)].map((m) => m[1]).join(' ');
     expect(highlighted).toBe('The answer sentence is this one.');
+  });
+
+  it('shows an article once, with each of its passages, when results are grouped by article', () => {
+    const [result] = response.results;
+    const second = { ...result, score: 0.4, text: 'A later paragraph of the same article.', paragraph: 5, answer: 'A later paragraph of the same article.', answerStart: 0, answerEnd: 38, alsoIn: [] };
+    const grouped = { ...response, group: 'article' as const, results: [{ ...result, passages: [result, second] }] };
+    const output = formatResults(grouped, 80, false);
+    expect(output.match(/Title/g)).toHaveLength(1);
+    expect(output).toContain('¶2 [0.500]');
+    expect(output).toContain('¶5 [0.400]');
+    expect(output).toContain('A later paragraph of the same article.');
+    expect(output).toMatch(/1 article in 3 ms/);
   });
 
   it('wraps at spaces, keeping offsets into the text', () => {

@@ -57,6 +57,17 @@ describe('the web page in a real browser (Debian chromium, headless)', () => {
       const target = (await page.locator('p:target').textContent()) ?? '';
       expect(cards[0].text).toContain(target.slice(0, 40));
 
+      // By article: each article once, each of its passages linking to its paragraph.
+      await page.goto(`${url}/?q=${encodeURIComponent('why does Egypt oppose a Rafah offensive')}`);
+      await page.locator('input[name=group]').check();
+      await page.locator('button[type=submit]').click();
+      await page.waitForURL(/group=article/);
+      const articles = (await page.locator('article.card h2 a').evaluateAll((links) => links.map((link) => link.getAttribute('href') ?? ''))).map((href) => href.split('#')[0]);
+      expect(articles.length).toBeGreaterThan(1);
+      expect(new Set(articles).size).toBe(articles.length);
+      expect(await page.locator('article.card a.paragraph').count()).toBeGreaterThanOrEqual(articles.length);
+      expect(await page.locator('input[name=group]').isChecked()).toBe(true);
+
       // A shared link opens with the search already run; hostile input is shown, never run.
       const hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>';
       await page.goto(`${url}/?q=${encodeURIComponent(hostile)}`);

@@ -23,6 +23,32 @@ describe('answers on the sample articles, with the real model', () => {
     expect(shared.alsoIn[0]).toMatchObject({ title: 'Hamas talks with Egypt and Qatar on Gaza truce come amid tensions on Egypt’s border', source: 'The National' });
   });
 
+  it.each(['why does Egypt oppose a Rafah offensive', 'Hamas counter-proposals', 'Blinken Netanyahu hostages'])('grouped by article, lists each article once with its best passages (%s)', async (query) => {
+    for (const mode of ['hybrid', 'dense', 'lexical'] as const) {
+      const byPassage = await sample.engine.search({ query, k: 100, mode });
+      const grouped = await sample.engine.search({ query, k: 4, mode, group: 'article' });
+      expect(grouped.group).toBe('article');
+      const ids = grouped.results.map((result) => result.article.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.length).toBe(4);
+      // Articles rank as their best passages do, each carrying its passages best first.
+      const listed = new Set(byPassage.results.map((result) => result.article.id));
+      expect(ids[0]).toBe(byPassage.results[0].article.id);
+      for (const id of ids) expect(listed).toContain(id);
+      const scores = grouped.results.map((result) => result.score);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      for (const result of grouped.results) {
+        const passages = result.passages!;
+        expect(passages.length).toBeGreaterThanOrEqual(1);
+        expect(passages.length).toBeLessThanOrEqual(3);
+        expect(passages[0]).toMatchObject({ score: result.score, text: result.text, paragraph: result.paragraph, answer: result.answer });
+        const passageScores = passages.map((passage) => passage.score);
+        expect(passageScores).toEqual([...passageScores].sort((a, b) => b - a));
+        for (const passage of passages) expect(passage.text.slice(passage.answerStart, passage.answerEnd)).toBe(passage.answer);
+      }
+    }
+  });
+
   it.each(['why does Egypt oppose a Rafah offensive', 'Hamas counter-proposals', 'Blinken Netanyahu hostages', 'Egypt Israel border tensions'])(
     'never lists the same passage twice and marks a real answer sentence (%s)',
     async (query) => {

@@ -48,7 +48,7 @@ describe('OpenAPI document', () => {
     const search = document.paths['/search'];
     const q = search.get.parameters?.find((parameter) => parameter.name === 'q');
     expect(q).toMatchObject({ in: 'query', required: true });
-    expect(search.get.parameters?.map((parameter) => parameter.name).sort()).toEqual(['from', 'k', 'mode', 'q', 'source', 'to']);
+    expect(search.get.parameters?.map((parameter) => parameter.name).sort()).toEqual(['from', 'group', 'k', 'mode', 'q', 'source', 'to']);
     expect(search.post.requestBody?.required).toBe(true);
     expect(document.paths['/articles'].post.requestBody?.required).toBe(true);
     expect(document.paths['/articles/{id}'].get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
@@ -62,6 +62,8 @@ describe('OpenAPI document', () => {
       expect(parsed.error?.issues ?? []).toEqual([]);
     };
     await parse(searchResponseSchema, `/search?q=${encodeURIComponent('why does Egypt oppose a Rafah offensive')}&k=5`);
+    await parse(searchResponseSchema, `/search?q=${encodeURIComponent('why does Egypt oppose a Rafah offensive')}&k=3&group=article`);
+    await parse(errorSchema, '/search?q=x&group=outlet', 400);
     await parse(healthSchema, '/health');
     await parse(articleSchema, '/articles/004_9185147787dbf855.txt');
     await parse(errorSchema, '/search?q=x&k=500', 400);

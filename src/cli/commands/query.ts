@@ -1,25 +1,27 @@
 import { createEngine } from '../../engine.js';
-import { SEARCH_MODES, isSearchMode } from '../../search/modes.js';
+import { SEARCH_GROUPS, SEARCH_MODES, isSearchGroup, isSearchMode } from '../../search/modes.js';
 import { COMMON_OPTIONS, dateFlag, integerFlag, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
 import { formatResults } from '../format.js';
 
 export const querySpec: CommandSpec = {
-  usage: `Usage: newsq query "<question>" [--k 5] [--mode ${SEARCH_MODES.join('|')}] [--source S] [--from DATE] [--to DATE] [--json]
+  usage: `Usage: newsq query "<question>" [--k 5] [--mode ${SEARCH_MODES.join('|')}] [--group article] [--source S] [--from DATE] [--to DATE] [--json]
 
 Finds the passages that answer a question, best first, each with its article and paragraph.
 
-  --k N            how many passages (1 to 100, default 5)
+  --k N            how many results (1 to 100, default 5)
   --mode M         hybrid (default: meaning and words), dense (meaning) or lexical (words, BM25)
+  --group article  one result per article, with its best passages (up to 3); --k counts articles
   --source S       only articles from this outlet (case does not matter)
   --from DATE      only articles published on or after DATE (YYYY-MM-DD)
   --to DATE        only articles published on or before DATE (YYYY-MM-DD)
-  --json           print {"query", "tookMs", "results"} as JSON
+  --json           print {"query", "mode", "group", "tookMs", "results"} as JSON
   --index-dir DIR  index folder (default index/, or NEWSQ_INDEX_DIR)`,
   options: {
     ...COMMON_OPTIONS,
     k: { type: 'string' },
     mode: { type: 'string' },
+    group: { type: 'string' },
     source: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
@@ -37,12 +39,14 @@ export async function runQuery(argv: string[], context: CliContext): Promise<num
   if (!question) throw new UsageError('the question is empty', querySpec.usage);
   const mode = values.mode as string | undefined;
   if (mode !== undefined && !isSearchMode(mode)) throw new UsageError(`--mode must be one of ${SEARCH_MODES.join(', ')}`, querySpec.usage);
+  const group = values.group as string | undefined;
+  if (group !== undefined && !isSearchGroup(group)) throw new UsageError(`--group must be one of ${SEARCH_GROUPS.join(', ')}`, querySpec.usage);
   const from = dateFlag(values.from, 'from', querySpec.usage);
   const to = dateFlag(values.to, 'to', querySpec.usage);
   const config = configFrom(context, values, {}, querySpec.usage);
   const engine = await createEngine(config, { writable: false, onNotice: (message) => context.logger.info(message) });
   try {
-    const response = await engine.search({ query: question, k, mode, filter: { source: values.source as string | undefined, from, to } });
+    const response = await engine.search({ query: question, k, mode, group, filter: { source: values.source as string | undefined, from, to } });
     context.stdout.write(values.json ? `${JSON.stringify(response)}\n` : formatResults(response, context.columns, context.isTty && !context.env.NO_COLOR));
   } finally {
     await engine.close();

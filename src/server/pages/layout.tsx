@@ -21,6 +21,7 @@ button { background: var(--accent); color: #fff; border: 0; padding: .6rem 1rem;
 .card a { color: var(--accent); }
 .meta, .also, .summary { color: var(--muted); font-size: .88rem; margin: 0 0 .4rem; }
 .text { margin: .3rem 0; }
+a.paragraph { color: var(--muted); font-size: .88rem; text-decoration: none; }
 mark { background: #ffe58a; color: #000; padding: 0 .1rem; border-radius: .15rem; }
 .error { background: #fde8e8; color: #7a1010; padding: .7rem 1rem; border-radius: .5rem; }
 article.reader p { scroll-margin-top: 2rem; }

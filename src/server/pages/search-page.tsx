@@ -1,9 +1,9 @@
-import type { SearchResponse, SearchResult } from '../../search/search.js';
+import type { ResultPassage, SearchResponse, SearchResult } from '../../search/search.js';
 import { Layout, Meta } from './layout.js';
 
 export interface SearchPageProps {
   /** What the form shows: the question and filters as the user gave them. */
-  form: { q: string; source: string; from: string; to: string };
+  form: { q: string; source: string; from: string; to: string; group: string };
   response?: SearchResponse;
   error?: string;
 }
@@ -26,6 +26,9 @@ export function SearchPage({ form, response, error }: SearchPageProps) {
           <label>
             To <input type="date" name="to" value={form.to} />
           </label>
+          <label>
+            <input type="checkbox" name="group" value="article" checked={form.group === 'article'} /> By article
+          </label>
         </div>
       </form>
       {error ? (
@@ -43,7 +46,7 @@ function Results({ response }: { response: SearchResponse }) {
   return (
     <section aria-label="Results">
       <p class="summary">
-        {response.results.length} passages in {response.tookMs} ms
+        {response.results.length} {response.group === 'article' ? (response.results.length === 1 ? 'article' : 'articles') : 'passages'} in {response.tookMs} ms
       </p>
       {response.results.map((result) => (
         <Card result={result} />
@@ -53,23 +56,42 @@ function Results({ response }: { response: SearchResponse }) {
 }
 
 function Card({ result }: { result: SearchResult }) {
-  const { article, text, answerStart, answerEnd } = result;
-  const link = `/articles/${encodeURIComponent(article.id)}#p${result.paragraph}`;
+  const { article } = result;
+  const link = (passage: ResultPassage) => `/articles/${encodeURIComponent(article.id)}#p${passage.paragraph}`;
+  // Grouped by article: the article once, then each of its best passages with its paragraph.
+  const passages = result.passages ?? [result];
   return (
     <article class="card" data-rank={result.rank}>
       <h2>
-        <a href={link}>{article.title ?? article.id}</a>
+        <a href={link(result)}>{article.title ?? article.id}</a>
       </h2>
-      <Meta parts={[article.source, article.published, `¶${result.paragraph}`]} url={article.url} />
+      <Meta parts={[article.source, article.published, result.passages ? null : `¶${result.paragraph}`]} url={article.url} />
+      {passages.map((passage) => (
+        <Passage passage={passage} link={result.passages ? link(passage) : null} />
+      ))}
+    </article>
+  );
+}
+
+function Passage({ passage, link }: { passage: ResultPassage; link: string | null }) {
+  const { text, answerStart, answerEnd } = passage;
+  return (
+    <>
       <p class="text">
+        {link ? (
+          <a class="paragraph" href={link}>
+            ¶{passage.paragraph}
+          </a>
+        ) : null}
+        {link ? ' ' : null}
         {text.slice(0, answerStart)}
         <mark>{text.slice(answerStart, answerEnd)}</mark>
         {text.slice(answerEnd)}
       </p>
-      {result.alsoIn.length > 0 ? (
+      {passage.alsoIn.length > 0 ? (
         <p class="also">
           Also in:{' '}
-          {result.alsoIn.map((copy, i) => (
+          {passage.alsoIn.map((copy, i) => (
             <>
               {i > 0 ? '; ' : ''}
               <a href={`/articles/${encodeURIComponent(copy.id)}`}>{[copy.title ?? copy.id, copy.source].filter(Boolean).join(', ')}</a>
@@ -77,6 +99,6 @@ function Card({ result }: { result: SearchResult }) {
           ))}
         </p>
       ) : null}
-    </article>
+    </>
   );
 }
