@@ -23,7 +23,8 @@ export interface PostingsSource {
   lengths(): Promise<{ generation: number; rows: [number, number][] }>;
   /** The ids (ascending) and lengths of those of the given passages that exist. */
   lengthsOf(ids: number[]): Promise<[number, number][]>;
-  postings(term: string): Promise<StoredPostings>;
+  /** The postings of the given terms (read together: over a network, one round trip). */
+  postings(terms: string[]): Promise<Map<string, StoredPostings>>;
   /** The postings of the given passages, by term: what their terms' cached postings lack. */
   postingsOf(ids: number[]): Promise<Map<string, StoredPostings>>;
 }
@@ -87,10 +88,10 @@ export function createLexicalIndex(source: PostingsSource, log: ChangeLog, title
     }
     return found;
   };
-  const postingsOf = async (state: Snapshot, term: string): Promise<TermPostings> => {
+  const postingsOf = (state: Snapshot, term: string, stored: StoredPostings | undefined): TermPostings => {
     const cached = cachedPostings(state, term);
     if (cached) return cached;
-    const found = ordinals(state, await source.postings(term));
+    const found = ordinals(state, stored ?? { ids: [], inText: [], inTitle: [] });
     const postings = { docs: Int32Array.from(found, ([ordinal]) => ordinal), frequencies: Float32Array.from(found, ([, frequency]) => frequency) };
     state.postings.set(term, { postings, removals: state.removals });
     return postings;
@@ -100,8 +101,9 @@ export function createLexicalIndex(source: PostingsSource, log: ChangeLog, title
     async search(terms, k, allowed) {
       if (terms.length === 0) return [];
       const state = await current();
-      // Read together: on a database over the network, each term not held is a round trip.
-      const scored = await Promise.all(terms.map(async ({ term, count }) => ({ postings: await postingsOf(state, term), count })));
+      const missing = terms.filter(({ term }) => !cachedPostings(state, term)).map(({ term }) => term);
+      const stored = missing.length > 0 ? await source.postings(missing) : new Map<string, StoredPostings>();
+      const scored = terms.map(({ term, count }) => ({ postings: postingsOf(state, term, stored.get(term)), count }));
       const accept = allowed ? (ordinal: number) => allowed.has(state.ids[ordinal]) : undefined;
       return topBm25(scored, state.collection, k, state.scratch, accept).map(({ ordinal, score }) => ({ id: state.ids[ordinal], score }));
     },

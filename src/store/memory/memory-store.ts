@@ -47,7 +47,7 @@ export function createMemoryStore(identity: IndexIdentity, titleWeight = 0.5): S
     {
       lengths: async () => ({ generation, rows: [...passages].map(([id, p]): [number, number] => [id, p.length]).sort((a, b) => a[0] - b[0]) }),
       lengthsOf: async (ids) => ids.filter((id) => passages.has(id)).sort((a, b) => a - b).map((id) => [id, passages.get(id)!.length]),
-      postings: async (term) => toStored(postings.get(term) ?? new Map(), [...(postings.get(term)?.keys() ?? [])]),
+      postings: async (terms) => new Map(terms.map((term) => [term, toStored(postings.get(term) ?? new Map(), [...(postings.get(term)?.keys() ?? [])])])),
       async postingsOf(ids) {
         const terms = new Set(ids.flatMap((id) => [...(passages.get(id)?.terms.keys() ?? [])]));
         return new Map([...terms].map((term) => [term, toStored(postings.get(term)!, ids)]));

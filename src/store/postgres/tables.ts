@@ -204,11 +204,19 @@ export function openPostgresTables(db: Connection, log: PostgresLog, dimensions:
       }, 'snapshot'),
     lengthsOf: async (ids: number[]): Promise<[number, number][]> =>
       (await db.rows<{ id: number; length: number }>('SELECT id, length FROM passages WHERE id = ANY($1::bigint[]) ORDER BY id', [ids])).map((row) => [row.id, row.length]),
-    async postings(term: string): Promise<StoredPostings> {
-      const postings: StoredPostings = { ids: [], inText: [], inTitle: [] };
-      const rows = await db.rows<{ data: Buffer }>('SELECT data FROM postings WHERE term_id = (SELECT id FROM terms WHERE term = $1) ORDER BY segment', [term]);
-      for (const row of rows) decodeSegmentInto(row.data, postings);
-      return postings;
+    /** The postings of the given terms, in one query. */
+    async postings(terms: string[]): Promise<Map<string, StoredPostings>> {
+      const found = new Map<string, StoredPostings>();
+      const rows = await db.rows<{ term: string; data: Buffer }>(
+        'SELECT t.term, p.data FROM terms t JOIN postings p ON p.term_id = t.id WHERE t.term = ANY($1::text[]) ORDER BY p.term_id, p.segment',
+        [terms],
+      );
+      for (const row of rows) {
+        let postings = found.get(row.term);
+        if (!postings) found.set(row.term, (postings = { ids: [], inText: [], inTitle: [] }));
+        decodeSegmentInto(row.data, postings);
+      }
+      return found;
     },
     /** The postings the given passages add, by term (ids ascending within each). */
     async postingsOf(ids: number[]): Promise<Map<string, StoredPostings>> {

@@ -106,7 +106,7 @@ function openDatabase(options: SqliteStoreOptions, manifest: Store['manifest'], 
     {
       lengths: async () => db.transaction(() => ({ generation: log.current(), rows: tables.lengths() }))(),
       lengthsOf: async (ids) => tables.lengthsOf(ids),
-      postings: async (term) => tables.postings(term),
+      postings: async (terms) => new Map(terms.map((term) => [term, tables.postings(term)])),
       postingsOf: async (ids) => tables.postingsOf(ids),
     },
     log,
