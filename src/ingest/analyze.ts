@@ -19,25 +19,25 @@ const NON_ASCII = /[^\x00-\x7f]/;
  * diacritics removed (café is cafe). Nothing is query syntax.
  */
 function tokens(text: string): string[] {
-  // ASCII text is its own NFKD form, with no marks to remove: most passages skip both passes.
-  const plain = NON_ASCII.test(text) ? text.normalize('NFKD').replace(/\p{M}+/gu, '') : text;
-  return plain.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  // ASCII text is its own NFKD form, with no marks to remove: most passages skip both passes, and
+  // its letters and digits are [a-z0-9] once lower-cased.
+  if (!NON_ASCII.test(text)) return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
-// Stems of words met lately: a language's common words come back in every passage.
-const STEM_CACHE_SIZE = 100_000;
-const stems = new Map<string, string>();
+// Terms of words met lately (null for stop words): a language's common words come back in every passage.
+const TERM_CACHE_SIZE = 100_000;
+const terms = new Map<string, string | null>();
 
-/** A word's term: its Porter stem (talks, talking: talk). */
-function termOf(word: string): string {
-  if (word.length > MAX_STEMMED_LENGTH) return word;
-  let stem = stems.get(word);
-  if (stem === undefined) {
-    if (stems.size >= STEM_CACHE_SIZE) stems.clear();
-    stem = stemmer(word);
-    stems.set(word, stem);
+/** A word's term: its Porter stem (talks, talking: talk); null for a stop word. */
+function termOf(word: string): string | null {
+  let term = terms.get(word);
+  if (term === undefined) {
+    if (terms.size >= TERM_CACHE_SIZE) terms.clear();
+    term = STOP_WORDS.has(word) ? null : word.length > MAX_STEMMED_LENGTH ? word : stemmer(word);
+    terms.set(word, term);
   }
-  return stem;
+  return term;
 }
 
 /** How often each term occurs in a passage's text and its article's title. */
@@ -60,28 +60,19 @@ export interface PassageTerms {
 export function passageTerms(text: string, title: string | null): PassageTerms {
   const inText = tokens(text);
   const inTitle = title ? tokens(title) : [];
-  // Words first (a word comes back often), then their terms (several words may share one).
-  const words = new Map<string, [inText: number, inTitle: number]>();
-  const count = (list: string[], field: 0 | 1) => {
-    for (const word of list) {
-      const entry = words.get(word);
+  const counts = new Map<string, TermCount>();
+  const count = (words: string[], field: 'inText' | 'inTitle') => {
+    for (const word of words) {
+      const term = termOf(word);
+      if (term === null) continue;
+      const entry = counts.get(term);
       if (entry) entry[field]++;
-      else words.set(word, field === 0 ? [1, 0] : [0, 1]);
+      else counts.set(term, field === 'inText' ? { term, inText: 1, inTitle: 0 } : { term, inText: 0, inTitle: 1 });
     }
   };
-  count(inText, 0);
-  count(inTitle, 1);
-  const terms = new Map<string, TermCount>();
-  for (const [word, [text, titled]] of words) {
-    if (STOP_WORDS.has(word)) continue;
-    const term = termOf(word);
-    const entry = terms.get(term);
-    if (entry) {
-      entry.inText += text;
-      entry.inTitle += titled;
-    } else terms.set(term, { term, inText: text, inTitle: titled });
-  }
-  return { terms: [...terms.values()], length: inText.length + inTitle.length };
+  count(inText, 'inText');
+  count(inTitle, 'inTitle');
+  return { terms: [...counts.values()], length: inText.length + inTitle.length };
 }
 
 /** A term of a question and how many of its distinct words it stands for ("retrieval", "retrieve"). */
@@ -99,7 +90,8 @@ export function queryTerms(question: string): QueryTerm[] {
   const content = distinct.filter((word) => !STOP_WORDS.has(word));
   const counts = new Map<string, number>();
   for (const word of content.length > 0 ? content : distinct) {
-    const term = termOf(word);
+    // A stop word has a term only here, when the question has no other word.
+    const term = termOf(word) ?? stemmer(word);
     counts.set(term, (counts.get(term) ?? 0) + 1);
   }
   return [...counts].map(([term, count]) => ({ term, count }));
