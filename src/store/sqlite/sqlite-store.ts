@@ -19,6 +19,8 @@ import { acquireWriteLock, isWriteLocked, type WriteLock } from './write-lock.js
 const DATABASE_FILE = 'newsq.sqlite';
 // SQLite's page cache, per connection (its default is 2 MB).
 const CACHE_KIB = 64 * 1024;
+// Pages of 4 KiB the write-ahead log holds before SQLite copies them into the database.
+const CHECKPOINT_PAGES = 16_000;
 // A filter that leaves at most this many passages is searched exactly, without the graph.
 const EXACT_SEARCH_LIMIT = 20_000;
 
@@ -77,6 +79,9 @@ function openDatabase(options: SqliteStoreOptions, manifest: Store['manifest'], 
   db.pragma('foreign_keys = ON');
   // The postings b-tree is written all over: a larger page cache keeps its pages at hand.
   db.pragma(`cache_size = -${CACHE_KIB}`);
+  // A commit rewrites pages all over that tree: checkpointing the log every 64 MB rather than 4 MB
+  // copies each such page to the database once for several commits (a 100k build: ~2 s less).
+  db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
   createSchema(db);
   const log = openSqliteLog(db);
   const tables = openTables(db, log, manifest.dimensions);
