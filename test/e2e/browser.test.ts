@@ -67,6 +67,7 @@ describe('the web page in a real browser (Debian chromium, headless)', () => {
       expect(new Set(articles).size).toBe(articles.length);
       expect(await page.locator('article.card a.paragraph').count()).toBeGreaterThanOrEqual(articles.length);
       expect(await page.locator('input[name=group]').isChecked()).toBe(true);
+      await page.screenshot({ path: join(ARTIFACTS, 'search-by-article.png'), fullPage: true });
 
       // A shared link opens with the search already run; hostile input is shown, never run.
       const hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>';
