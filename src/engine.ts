@@ -7,12 +7,12 @@ import { createTransformersEmbedder } from './embed/transformers-embedder.js';
 import { NewsqError } from './errors.js';
 import type { Article, ArticleInput } from './ingest/article.js';
 import { CHUNKER_VERSION } from './ingest/split.js';
-import type { SearchGroup, SearchMode } from './search/modes.js';
-import { rankPassages, type RankedPassage, type RankSettings, type StageTimings } from './search/rank.js';
-import { searchPassages, type SearchResponse } from './search/search.js';
+import type { SearchMode } from './search/modes.js';
+import { rankPassages, type RankedPassage, type RankSettings } from './search/rank.js';
+import { searchPassages, type SearchRequest, type SearchResponse } from './search/search.js';
 import { assertCompatible, FORMAT_VERSION, type IndexIdentity } from './store/manifest.js';
 import { openStore } from './store/open-store.js';
-import type { IndexWriter, PassageFilter, Store } from './store/store.js';
+import type { IndexWriter, Store } from './store/store.js';
 import { syncArticles, type SyncProgress, type SyncSource, type SyncSummary } from './sync.js';
 
 /** Size of the index, as `newsq stats` and `/health` report it. */
@@ -29,7 +29,8 @@ export interface Engine {
   readonly config: Config;
   readonly embedder: Embedder;
   sync(sources: SyncSource[], onProgress?: (progress: SyncProgress) => void): Promise<SyncSummary>;
-  search(request: { query: string; k?: number; mode?: SearchMode; group?: SearchGroup; filter?: PassageFilter; timings?: StageTimings }): Promise<SearchResponse>;
+  /** A search; `k` and `mode` default to the config's. */
+  search(request: Omit<SearchRequest, 'k' | 'mode'> & Partial<Pick<SearchRequest, 'k' | 'mode'>>): Promise<SearchResponse>;
   /** Every candidate passage ranked for a question, best first (evaluation, diagnostics). */
   rank(query: string, mode: SearchMode, settings?: Partial<RankSettings>): Promise<RankedPassage[]>;
   article(id: string): Promise<Article | null>;

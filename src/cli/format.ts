@@ -1,3 +1,4 @@
+import type { Coverage } from '../search/coverage.js';
 import type { ResultPassage, SearchResponse } from '../search/search.js';
 
 const BOLD_YELLOW = '\u001b[1;33m';
@@ -8,7 +9,8 @@ const RESET = '\u001b[0m';
  * wrapped to the terminal, with its answer sentence highlighted when `color` is on.
  */
 export function formatResults(response: SearchResponse, width: number, color: boolean): string {
-  if (response.results.length === 0) return `No passages found for "${response.query}".\n`;
+  const coverage = response.coverage ? `\n${formatCoverage(response.coverage, width)}` : '';
+  if (response.results.length === 0) return `No passages found for "${response.query}".\n${coverage}`;
   const passageLines = (passage: ResultPassage): string[] => {
     const lines = wrap(passage.text, Math.max(40, width - 6)).map(({ text, start }) => (color ? highlight(text, start, passage.answerStart, passage.answerEnd) : text));
     const also = passage.alsoIn.length > 0 ? [`also in: ${passage.alsoIn.map((a) => [a.title ?? a.id, a.source].filter(Boolean).join(', ')).join('; ')}`] : [];
@@ -28,7 +30,27 @@ export function formatResults(response: SearchResponse, width: number, color: bo
   });
   const count = response.results.length;
   const counted = response.group === 'article' ? `${count} ${count === 1 ? 'article' : 'articles'}` : `${count} passages`;
-  return `${blocks.join('\n\n')}\n\n${counted} in ${response.tookMs} ms (${response.mode})\n`;
+  return `${blocks.join('\n\n')}\n\n${counted} in ${response.tookMs} ms (${response.mode})\n${coverage}`;
+}
+
+/** The matching articles counted: a bar per dated bucket that has any, then the outlets. */
+export function formatCoverage(coverage: Coverage, width: number): string {
+  const { articles, timeline, outlets, unattributed } = coverage;
+  const lines = [`${articles} matching ${articles === 1 ? 'article' : 'articles'}${timeline?.undated ? `, ${timeline.undated} undated` : ''}`];
+  if (timeline && timeline.buckets.length > 0) {
+    const most = Math.max(...timeline.buckets.map((b) => b.count));
+    const label = (b: { start: string; end: string }) => (timeline.unit === 'day' ? b.start : `${b.start}..${b.end}`);
+    const room = Math.max(10, Math.min(40, width - label(timeline.buckets[0]).length - 12));
+    lines.push(`per ${timeline.unit} (empty ones left out):`);
+    for (const bucket of timeline.buckets) {
+      if (bucket.count > 0) lines.push(`  ${label(bucket)}  ${'█'.repeat(Math.max(1, Math.round((bucket.count / most) * room)))} ${bucket.count}`);
+    }
+  }
+  if (outlets) {
+    const named = outlets.map((o) => `${o.source} ${o.count}`);
+    lines.push(`outlets: ${[...named, ...(unattributed ? [`no outlet ${unattributed}`] : [])].join(' · ') || 'none'}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** Breaks text into lines of at most `width` characters at spaces, each with its offset in `text`. */

@@ -2,8 +2,9 @@ import type { Embedder } from '../embed/embedder.js';
 import type { ArticleSummary, IndexReader, PassageFilter, StoredPassage } from '../store/store.js';
 import { findAnswers } from './answer.js';
 import { collapseDuplicates, type CollapsedPassage } from './collapse.js';
-import type { SearchGroup, SearchMode } from './modes.js';
-import { hydrate, rankCandidates, stopwatch, type RankSettings, type StageTimings } from './rank.js';
+import { describeCoverage, matchFloor, type Coverage } from './coverage.js';
+import type { SearchGroup, SearchMode, SearchSort, TimelineOption } from './modes.js';
+import { hydrate, rankCandidates, stopwatch, type RankedPassage, type RankSettings, type StageTimings } from './rank.js';
 
 /** A passage as a result shows it: its text, where it is in its article, its answer sentence. */
 export interface ResultPassage {
@@ -36,8 +37,11 @@ export interface SearchResponse {
   query: string;
   mode: SearchMode;
   group: SearchGroup;
+  sort: SearchSort;
   tookMs: number;
   results: SearchResult[];
+  /** The matching articles counted over time and by outlet, when asked for. */
+  coverage?: Coverage;
 }
 
 export interface SearchRequest {
@@ -46,6 +50,12 @@ export interface SearchRequest {
   mode: SearchMode;
   /** One result per passage (the default) or per article; `k` counts results either way. */
   group?: SearchGroup;
+  /** By relevance (the default), or newest first among the articles that match the question. */
+  sort?: SearchSort;
+  /** Count the matching articles per day, week, month or year (`auto`: by their dates' span). */
+  timeline?: TimelineOption;
+  /** Count the matching articles per outlet. */
+  outlets?: boolean;
   filter?: PassageFilter;
   /** Filled with milliseconds per stage when given (benchmarks). */
   timings?: StageTimings;
@@ -65,16 +75,31 @@ export async function searchPassages(embedder: Embedder, store: IndexReader, req
   const ranked = await rankCandidates(store, request.query, { mode: request.mode, filter: request.filter, settings, queryVector, timings: request.timings });
   clock('rank');
   const group = request.group ?? 'passage';
+  const sort = request.sort ?? 'relevance';
+  const counts = request.timeline !== undefined || request.outlets === true;
+  // The matching candidates lead the ranking: they are read with the first window, in one go.
+  const floor = sort === 'newest' || counts ? matchFloor(ranked) : Number.POSITIVE_INFINITY;
+  const matching = ranked.findIndex((hit) => hit.score < floor);
+  const read: RankedPassage[] = [];
+  let readTo = 0;
+  const readRanked = async (count: number) => {
+    if (count > readTo) read.push(...(await hydrate(store, ranked.slice(readTo, count))));
+    readTo = Math.max(readTo, count);
+    return read;
+  };
   // Grouped, an article's later passages may rank below other articles' best: read further.
   let window = collapseWindow(group === 'article' ? request.k * PASSAGES_PER_ARTICLE : request.k);
+  await readRanked(Math.max(window, matching === -1 ? ranked.length : matching));
+  const matched = read.filter((passage) => passage.score >= floor);
+  const pool = sort === 'newest' ? newestFirst(matched) : null;
   let top: CollapsedPassage[][];
   for (;;) {
-    const passages = await hydrate(store, ranked.slice(0, window));
+    const passages = pool ? pool.slice(0, window) : await readRanked(window);
     clock('hydrate');
     top = group === 'article' ? byArticle(collapseDuplicates(passages, isMoreComplete), request.k) : collapseDuplicates(passages, isMoreComplete, request.k).map((one) => [one]);
     clock('collapse');
     // Many copies can leave fewer than k results in the window: widen it while candidates remain.
-    if (top.length >= request.k || window >= ranked.length) break;
+    if (top.length >= request.k || window >= (pool ?? ranked).length) break;
     window *= 2;
   }
   const shown = top.flat();
@@ -87,7 +112,9 @@ export async function searchPassages(embedder: Embedder, store: IndexReader, req
     const [best] = passages;
     return { rank: i + 1, ...best, article: members[0].passage.article, ...(group === 'article' ? { passages } : {}) };
   });
-  return { query: request.query, mode: request.mode, group, tookMs: round(performance.now() - started, 1), results };
+  const coverage = counts ? describeCoverage([...new Map(matched.map(({ passage }) => [passage.article.id, passage.article])).values()], request) : undefined;
+  clock('coverage');
+  return { query: request.query, mode: request.mode, group, sort, tookMs: round(performance.now() - started, 1), results, ...(coverage ? { coverage } : {}) };
 }
 
 /**
@@ -112,6 +139,12 @@ function byArticle(passages: CollapsedPassage[], k: number): CollapsedPassage[][
     } else if (articles.size < k) articles.set(passage.passage.article.id, [passage]);
   }
   return [...articles.values()];
+}
+
+/** Passages ordered by their article's date, newest first, undated last; ties keep their order. */
+function newestFirst(passages: RankedPassage[]): RankedPassage[] {
+  const date = ({ passage }: RankedPassage) => passage.article.published ?? '';
+  return [...passages].sort((a, b) => (date(a) === date(b) ? 0 : date(a) < date(b) ? 1 : -1));
 }
 
 /** The copy from the article with more paragraphs wins; between equals, the later one. */

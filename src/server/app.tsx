@@ -11,7 +11,8 @@ import type { ArticleInput } from '../ingest/article.js';
 import type { articleObjectSchema } from '../ingest/parse.js';
 import { errorCodes, isNewsqError, NewsqError, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { SearchGroup, SearchMode } from '../search/modes.js';
+import type { SearchRequest } from '../search/search.js';
+import type { PassageFilter } from '../store/store.js';
 import { hostGuard } from './host-guard.js';
 import { createMetrics } from './metrics.js';
 import { ArticlePage } from './pages/article-page.js';
@@ -75,12 +76,14 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
   app.openAPIRegistry.registerPath(pageRoute);
   app.get('/', async (c) => {
     const raw = c.req.query();
-    const form = { q: raw.q ?? '', source: raw.source ?? '', from: raw.from ?? '', to: raw.to ?? '', group: raw.group ?? '' };
+    const form = { q: raw.q ?? '', source: raw.source ?? '', from: raw.from ?? '', to: raw.to ?? '', group: raw.group ?? '', sort: raw.sort ?? '' };
     if (!form.q.trim()) return c.html(<SearchPage form={form} />);
     try {
       assertQuery(c);
-      const { q, ...options } = validate(searchParamsSchema, { ...raw, source: raw.source || undefined, from: raw.from || undefined, to: raw.to || undefined, group: raw.group || undefined });
-      return c.html(<SearchPage form={form} response={await search(toSearchRequest(q, options))} />);
+      const given = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== ''));
+      const { q, ...options } = validate(searchParamsSchema, given);
+      // The page always shows the coverage chart and the outlets.
+      return c.html(<SearchPage form={form} response={await search(toSearchRequest(q, { timeline: 'auto', outlets: true, ...options }))} />);
     } catch (error) {
       if (!isNewsqError(error, 'bad_request')) throw error;
       return c.html(<SearchPage form={form} error={error.message} />, 400);
@@ -177,9 +180,9 @@ function prefersHtml(accept: string | undefined): boolean {
   return html >= 0 && (json < 0 || html < json);
 }
 
-function toSearchRequest(query: string, options: { k?: number; mode?: SearchMode; group?: SearchGroup; source?: string; from?: string; to?: string }) {
-  const { k, mode, group, source, from, to } = options;
-  return { query, k, mode, group, filter: { source, from, to } };
+function toSearchRequest(query: string, options: Omit<SearchRequest, 'query' | 'filter' | 'k' | 'mode'> & Partial<Pick<SearchRequest, 'k' | 'mode'>> & PassageFilter) {
+  const { source, from, to, ...rest } = options;
+  return { query, ...rest, filter: { source, from, to } };
 }
 
 const utf8Query: MiddlewareHandler = async (c, next) => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorCodes, type ErrorCode } from '../errors.js';
 import { PASSAGES_PER_ARTICLE } from '../search/search.js';
-import { SEARCH_GROUPS, SEARCH_MODES } from '../search/modes.js';
+import { SEARCH_GROUPS, SEARCH_MODES, SEARCH_SORTS, TIMELINE_UNITS } from '../search/modes.js';
 
 // The shapes the API answers with. They document the API in /openapi.json and type its handlers;
 // the OpenAPI test checks real answers against them, so they cannot drift from what is sent.
@@ -49,13 +49,37 @@ export const searchResultSchema = z
   })
   .meta({ id: 'SearchResult' });
 
+const day = z.string().meta({ format: 'date' });
+
+export const coverageSchema = z
+  .object({
+    articles: z.number().int().min(0).meta({ description: 'Articles that match the question well enough: candidates scoring at least 0.65 of the best' }),
+    timeline: z
+      .object({
+        unit: z.enum(TIMELINE_UNITS),
+        buckets: z
+          .array(z.object({ start: day, end: day, count: z.number().int().min(0) }))
+          .meta({ description: 'Matching articles per unit, from the first dated one to the last, empty buckets included; each `start` to `end` (inclusive) works as from/to' }),
+        undated: z.number().int().min(0).meta({ description: 'Matching articles without a publication date' }),
+      })
+      .optional(),
+    outlets: z
+      .array(z.object({ source: z.string(), count: z.number().int().min(1) }))
+      .optional()
+      .meta({ description: 'Matching articles per outlet, most first; outlets written alike but for case are one' }),
+    unattributed: z.number().int().min(0).optional().meta({ description: 'Matching articles that name no outlet' }),
+  })
+  .meta({ id: 'Coverage' });
+
 export const searchResponseSchema = z
   .object({
     query: z.string(),
     mode: z.enum(SEARCH_MODES),
     group: z.enum(SEARCH_GROUPS),
+    sort: z.enum(SEARCH_SORTS),
     tookMs: z.number(),
     results: z.array(searchResultSchema),
+    coverage: coverageSchema.optional().meta({ description: 'With timeline or outlets: the matching articles counted' }),
   })
   .meta({ id: 'SearchResponse' });
 

@@ -6,6 +6,7 @@ describe('formatResults', () => {
     query: 'q',
     mode: 'hybrid' as const,
     group: 'passage' as const,
+    sort: 'relevance' as const,
     tookMs: 3,
     results: [
       {

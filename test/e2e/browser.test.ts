@@ -69,6 +69,27 @@ describe('the web page in a real browser (Debian chromium, headless)', () => {
       expect(await page.locator('input[name=group]').isChecked()).toBe(true);
       await page.screenshot({ path: join(ARTIFACTS, 'search-by-article.png'), fullPage: true });
 
+      // Coverage: a bar per date of the matching sample articles, each a link to its dates; outlets link too.
+      await page.goto(`${url}/?q=${encodeURIComponent('Gaza truce talks in Cairo')}`);
+      const bars = await page.locator('.timeline svg a').evaluateAll((links) => links.map((link) => ({ start: link.getAttribute('data-start'), label: link.getAttribute('aria-label') })));
+      expect(bars).toEqual([
+        { start: '2024-02-09', label: '2024-02-09: 1 article' },
+        { start: '2024-02-22', label: '2024-02-22: 1 article' },
+      ]);
+      expect(await page.locator('.coverage .summary').textContent()).toBe('5 matching articles, 3 undated');
+      expect(await page.locator('.outlets a').allTextContents()).toEqual(['The National', 'Reuters', 'The New Arab']);
+      await page.screenshot({ path: join(ARTIFACTS, 'search-coverage.png'), fullPage: true });
+      await page.locator('.timeline svg a[data-start="2024-02-22"]').click();
+      await page.waitForURL(/from=2024-02-22/);
+      expect(new URL(page.url()).searchParams.get('to')).toBe('2024-02-22');
+      const narrowed = await page.locator('article.card .meta').allTextContents();
+      expect(narrowed.length).toBeGreaterThan(0);
+      for (const meta of narrowed) expect(meta).toContain('2024-02-22');
+      await page.goto(`${url}/?q=${encodeURIComponent('Gaza truce talks in Cairo')}`);
+      await page.locator('.outlets a', { hasText: 'Reuters' }).click();
+      await page.waitForURL(/source=Reuters/);
+      for (const meta of await page.locator('article.card .meta').allTextContents()) expect(meta).toMatch(/^Reuters/);
+
       // A shared link opens with the search already run; hostile input is shown, never run.
       const hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>';
       await page.goto(`${url}/?q=${encodeURIComponent(hostile)}`);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import { loadEmbedder } from '../../src/engine.js';
 import { normalizeForComparison } from '../../src/search/collapse.js';
+import { MATCH_RATIO } from '../../src/search/coverage.js';
 import { useSampleEngine } from '../helpers/engine.js';
 
 describe('answers on the sample articles, with the real model', () => {
@@ -76,4 +77,39 @@ describe('answers on the sample articles, with the real model', () => {
     const february = await sample.engine.search({ query: 'Egypt border security talks', k: 50, filter: { from: '2024-02-01', to: '2024-02-15' } });
     expect(new Set(february.results.map((result) => result.article.published))).toEqual(new Set(['2024-02-09']));
   });
+
+  it.each(['Gaza truce talks in Cairo', 'why does Egypt oppose a Rafah offensive', 'Blinken'])(
+    'counts the matching articles by date and outlet, and lists them newest first (%s)',
+    async (query) => {
+      // The matching set, worked out here from the engine's ranking: passages scoring at least
+      // MATCH_RATIO of the best, and their articles.
+      const ranked = await sample.engine.rank(query, 'hybrid');
+      const floor = ranked[0].score * MATCH_RATIO;
+      const matching = new Map(ranked.filter((r) => r.score >= floor).map((r) => [r.passage.article.id, r.passage.article]));
+      const articles = [...matching.values()];
+
+      const response = await sample.engine.search({ query, k: 100, group: 'article', sort: 'newest', timeline: 'day', outlets: true });
+      const { coverage } = response;
+      expect(coverage?.articles).toBe(matching.size);
+      const timeline = coverage!.timeline!;
+      expect(timeline.buckets.reduce((sum, b) => sum + b.count, 0) + timeline.undated).toBe(matching.size);
+      expect(timeline.undated).toBe(articles.filter((a) => !a.published).length);
+      for (const bucket of timeline.buckets) {
+        expect(bucket.start).toBe(bucket.end);
+        expect(bucket.count).toBe(articles.filter((a) => a.published === bucket.start).length);
+      }
+      const bySource = new Map<string, number>();
+      for (const { source } of articles) if (source) bySource.set(source, (bySource.get(source) ?? 0) + 1);
+      expect(new Map(coverage!.outlets!.map((o) => [o.source, o.count]))).toEqual(bySource);
+      expect(coverage!.unattributed).toBe(articles.filter((a) => !a.source).length);
+
+      // Newest first: every matching article once (as a result or as a copy's article), by date.
+      const ids = response.results.map((r) => r.article.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const copies = response.results.flatMap((r) => r.passages!.flatMap((p) => p.alsoIn.map((a) => a.id)));
+      expect(new Set([...ids, ...copies])).toEqual(new Set(matching.keys()));
+      const dates = response.results.map((r) => r.article.published ?? '');
+      expect(dates).toEqual([...dates].sort().reverse());
+    },
+  );
 });

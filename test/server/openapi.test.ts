@@ -48,7 +48,7 @@ describe('OpenAPI document', () => {
     const search = document.paths['/search'];
     const q = search.get.parameters?.find((parameter) => parameter.name === 'q');
     expect(q).toMatchObject({ in: 'query', required: true });
-    expect(search.get.parameters?.map((parameter) => parameter.name).sort()).toEqual(['from', 'group', 'k', 'mode', 'q', 'source', 'to']);
+    expect(search.get.parameters?.map((parameter) => parameter.name).sort()).toEqual(['from', 'group', 'k', 'mode', 'outlets', 'q', 'sort', 'source', 'timeline', 'to']);
     expect(search.post.requestBody?.required).toBe(true);
     expect(document.paths['/articles'].post.requestBody?.required).toBe(true);
     expect(document.paths['/articles/{id}'].get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
@@ -60,10 +60,18 @@ describe('OpenAPI document', () => {
       expect(response.status).toBe(status);
       const parsed = schema.safeParse(await response.json());
       expect(parsed.error?.issues ?? []).toEqual([]);
+      return parsed.data;
     };
     await parse(searchResponseSchema, `/search?q=${encodeURIComponent('why does Egypt oppose a Rafah offensive')}&k=5`);
     await parse(searchResponseSchema, `/search?q=${encodeURIComponent('why does Egypt oppose a Rafah offensive')}&k=3&group=article`);
     await parse(errorSchema, '/search?q=x&group=outlet', 400);
+    const counted = await parse(searchResponseSchema, `/search?q=${encodeURIComponent('Gaza truce talks')}&k=3&sort=newest&timeline=auto&outlets=true`);
+    expect(counted?.coverage?.timeline?.buckets.length).toBeGreaterThan(0);
+    expect(counted?.coverage?.outlets?.length).toBeGreaterThan(0);
+    await parse(searchResponseSchema, `/search?q=${encodeURIComponent('Gaza truce talks')}&group=article&timeline=month`);
+    await parse(errorSchema, '/search?q=x&timeline=hourly', 400);
+    await parse(errorSchema, '/search?q=x&outlets=yes', 400);
+    await parse(errorSchema, '/search?q=x&sort=oldest', 400);
     await parse(healthSchema, '/health');
     await parse(articleSchema, '/articles/004_9185147787dbf855.txt');
     await parse(errorSchema, '/search?q=x&k=500', 400);

@@ -21,6 +21,15 @@ button { background: var(--accent); color: #fff; border: 0; padding: .6rem 1rem;
 .card a { color: var(--accent); }
 .meta, .also, .summary { color: var(--muted); font-size: .88rem; margin: 0 0 .4rem; }
 .text { margin: .3rem 0; }
+.coverage { margin: 0 0 1rem; }
+.timeline { margin: 0 0 .3rem; }
+.timeline svg { display: block; width: 100%; height: 5rem; }
+.timeline rect { fill: var(--accent); }
+.timeline a:hover rect, .timeline a:focus rect { fill: #e6b800; }
+.timeline .axis { stroke: var(--muted); stroke-width: 1; }
+.timeline figcaption { display: flex; justify-content: space-between; color: var(--muted); font-size: .8rem; }
+.outlets { font-size: .88rem; margin: 0; }
+.outlets a { color: var(--accent); }
 a.paragraph { color: var(--muted); font-size: .88rem; text-decoration: none; }
 mark { background: #ffe58a; color: #000; padding: 0 .1rem; border-radius: .15rem; }
 .error { background: #fde8e8; color: #7a1010; padding: .7rem 1rem; border-radius: .5rem; }

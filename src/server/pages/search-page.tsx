@@ -1,9 +1,10 @@
 import type { ResultPassage, SearchResponse, SearchResult } from '../../search/search.js';
+import { CoverageView, type SearchForm } from './coverage.js';
 import { Layout, Meta } from './layout.js';
 
 export interface SearchPageProps {
   /** What the form shows: the question and filters as the user gave them. */
-  form: { q: string; source: string; from: string; to: string; group: string };
+  form: SearchForm;
   response?: SearchResponse;
   error?: string;
 }
@@ -29,6 +30,9 @@ export function SearchPage({ form, response, error }: SearchPageProps) {
           <label>
             <input type="checkbox" name="group" value="article" checked={form.group === 'article'} /> By article
           </label>
+          <label>
+            <input type="checkbox" name="sort" value="newest" checked={form.sort === 'newest'} /> Newest first
+          </label>
         </div>
       </form>
       {error ? (
@@ -36,6 +40,7 @@ export function SearchPage({ form, response, error }: SearchPageProps) {
           {error}
         </p>
       ) : null}
+      {response?.coverage ? <CoverageView coverage={response.coverage} form={form} /> : null}
       {response ? <Results response={response} /> : null}
     </Layout>
   );
