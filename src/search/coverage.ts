@@ -1,4 +1,4 @@
-import type { ArticleSummary, Hit } from '../store/store.js';
+import type { ArticleSummary } from '../store/store.js';
 import { TIMELINE_UNITS, type TimelineOption, type TimelineUnit } from './modes.js';
 
 /**
@@ -47,12 +47,12 @@ export interface Coverage {
 }
 
 /**
- * The lowest score that matches among ranked candidates: {@link MATCH_RATIO} of the best. Nothing
+ * The lowest score that matches among ranked candidates (best first): `ratio` of the best. Nothing
  * matches (the floor is infinite) when the best score is not positive: nothing is similar at all.
  */
-export function matchFloor(ranked: Hit[]): number {
+export function matchFloor(ranked: readonly { score: number }[], ratio = MATCH_RATIO): number {
   const best = ranked[0]?.score ?? 0;
-  return best > 0 ? best * MATCH_RATIO : Number.POSITIVE_INFINITY;
+  return best > 0 ? best * ratio : Number.POSITIVE_INFINITY;
 }
 
 /** Counts the matching articles over time and/or by outlet. */

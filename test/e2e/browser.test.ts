@@ -78,7 +78,7 @@ describe('the web page in a real browser (Debian chromium, headless)', () => {
       ]);
       expect(await page.locator('.coverage .summary').textContent()).toBe('5 matching articles, 3 undated');
       expect(await page.locator('.outlets a').allTextContents()).toEqual(['The National', 'Reuters', 'The New Arab']);
-      await page.screenshot({ path: join(ARTIFACTS, 'search-coverage.png'), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'search-coverage.png') });
       await page.locator('.timeline svg a[data-start="2024-02-22"]').click();
       await page.waitForURL(/from=2024-02-22/);
       expect(new URL(page.url()).searchParams.get('to')).toBe('2024-02-22');

@@ -3,12 +3,12 @@ import { countByDate, countBySource, MATCH_RATIO, matchFloor } from '../../src/s
 
 describe('matchFloor', () => {
   it('is the best score times the match ratio', () => {
-    expect(matchFloor([{ id: 1, score: 0.8 }, { id: 2, score: 0.1 }])).toBeCloseTo(0.8 * MATCH_RATIO, 12);
+    expect(matchFloor([{ score: 0.8 }, { score: 0.1 }])).toBeCloseTo(0.8 * MATCH_RATIO, 12);
   });
 
   it('lets nothing match when there are no candidates or the best score is not positive', () => {
     expect(matchFloor([])).toBe(Number.POSITIVE_INFINITY);
-    expect(matchFloor([{ id: 1, score: -0.2 }])).toBe(Number.POSITIVE_INFINITY);
+    expect(matchFloor([{ score: -0.2 }])).toBe(Number.POSITIVE_INFINITY);
   });
 });
 
