@@ -48,6 +48,12 @@ const runs = (section: string): boolean => !only || only.includes(section);
 const RETRIEVAL_STAGES = ['lexical', 'vector', 'vectors', 'fuse', 'hydrate'];
 const VECTRA_HYBRID_QUERIES = 5;
 const HTTP_QUESTIONS = 1400;
+// The outlets bench articles are given (benchFacts).
+const OUTLETS = ['Reuters', 'AP', 'AFP', 'BBC', 'The National', 'Al Jazeera', 'The Guardian', 'Le Monde', 'Der Spiegel', 'NHK', 'El País', 'ANSA'];
+// Asked with coverage counts: what the search page asks for (sections 2a and 2d).
+const COVERAGE = '&timeline=auto&outlets=true';
+// Questions past HTTP_QUESTIONS, asked plain and with coverage counts side by side (sections 2a and 2d).
+const COVERAGE_QUESTIONS = 400;
 // Passages in the large index that `serve` is started on (section 2c).
 const LARGE = Number(process.env.BENCH_LARGE ?? 100_000);
 // The scale section alone embeds this many documents as the real vectors it perturbs.
@@ -102,19 +108,25 @@ function loadCorpus(): { articles: ArticleInput[]; queries: string[]; questions:
     const articles = sciFactArticles(DOCS);
     const all = readFileSync(join(SCIFACT, 'queries.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { text: string }).text);
     const questions = [...new Set(all)];
-    return { articles, queries: all.slice(0, 300), questions: distinct(questions, HTTP_QUESTIONS), corpus: `SciFact, first ${articles.length} documents` };
+    return { articles, queries: all.slice(0, 300), questions: distinct(questions, HTTP_QUESTIONS + COVERAGE_QUESTIONS), corpus: `SciFact, first ${articles.length} documents` };
   }
   console.log('../shared/eval/scifact is absent: benchmarking on the sample articles, repeated 40 times');
   const [source] = readSources([join(ROOT, 'data', 'articles')]);
   const articles = Array.from({ length: 40 }, (_, i) => source.articles.map((a) => ({ ...a, id: `${i}/${a.id}`, text: `${a.text}\n\nCopy ${i}.` }))).flat();
   const queries = ['why does Egypt oppose a Rafah offensive', 'What is the Philadelphi Corridor?', 'Hamas counter-proposals', 'Blinken visit to Israel', 'hostage release deal'];
-  return { articles, queries: Array.from({ length: 60 }, (_, i) => queries[i % queries.length]), questions: distinct(queries, HTTP_QUESTIONS), corpus: 'sample articles x40' };
+  return { articles, queries: Array.from({ length: 60 }, (_, i) => queries[i % queries.length]), questions: distinct(queries, HTTP_QUESTIONS + COVERAGE_QUESTIONS), corpus: 'sample articles x40' };
 }
 
-/** The first `count` documents of SciFact, as articles. */
+/** The first `count` documents of SciFact, as articles, each given an outlet and a date (`benchFacts`). */
 function sciFactArticles(count: number): ArticleInput[] {
   const lines = readFileSync(join(SCIFACT, 'corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, count);
-  return parseFile('corpus.jsonl', Buffer.from(lines.join('\n'))).articles;
+  return parseFile('corpus.jsonl', Buffer.from(lines.join('\n'))).articles.map((article, i) => ({ ...article, ...benchFacts(i) }));
+}
+
+/** The i-th bench article's outlet and date (two years of days), so coverage counts have work to do. */
+function benchFacts(i: number): { source: string; published: string } {
+  const day = (i * 37) % 730;
+  return { source: OUTLETS[(i * 7) % OUTLETS.length], published: new Date(Date.UTC(2023, 0, 1 + day)).toISOString().slice(0, 10) };
 }
 
 /** At least `count` distinct questions: the given ones, then numbered variants of them. */
@@ -267,12 +279,37 @@ async function benchHttp(): Promise<void> {
     // Requests over the run's duration (to the sample tick): autocannon's own average is per whole second.
     rows.push({ clients: label, requests: r.requests.total, 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, QPS: round(r.requests.total / r.duration, 1), errors: r.errors + r.timeouts, non2xx: r.non2xx });
   }
+  const coverage = await coverageSideBySide(server.url, questions.slice(HTTP_QUESTIONS));
   await server.stop();
   const bareP50 = median(bareEmbed);
   const ratio = (row: number) => round(Number(rows[row]['p50 ms']) / bareP50, 2);
-  results.http = { rows, bareEmbedP50: round(bareP50, 2), p50OverBareEmbed: ratio(0), warmP50OverBareEmbed: ratio(3) };
+  results.http = { rows, bareEmbedP50: round(bareP50, 2), p50OverBareEmbed: ratio(0), warmP50OverBareEmbed: ratio(3), coverage };
   printTable('2. HTTP /search latency (server in its own process; one client timed here, several by autocannon; every question new to the server unless marked)', rows);
   console.log(`bare query embedding p50 ${round(bareP50, 2)} ms; sequential HTTP p50 / bare embedding = ${ratio(0)} (fresh server), ${ratio(3)} (after 1,100 questions)`);
+  printTable('2a. Coverage counts (timeline=auto&outlets=true) against a plain search, questions alternating, one client', [coverage]);
+}
+
+/**
+ * Plain searches and searches with coverage counts, alternating, each question new to the server
+ * (the even ones plain, the odd ones counted): p50 of each, and their ratio.
+ */
+async function coverageSideBySide(url: string, asked: string[]): Promise<Record<string, number>> {
+  const plain: number[] = [];
+  const counted: number[] = [];
+  let articles = 0;
+  for (let i = 0; i + 1 < asked.length; i += 2) {
+    plain.push(await time(() => fetch(`${url}/search?q=${encodeURIComponent(asked[i])}&k=10`).then((r) => r.text())));
+    let body = '';
+    counted.push(await time(async () => void (body = await fetch(`${url}/search?q=${encodeURIComponent(asked[i + 1])}&k=10${COVERAGE}`).then((r) => r.text()))));
+    articles += (JSON.parse(body) as { coverage: { articles: number } }).coverage.articles;
+  }
+  return {
+    questions: plain.length + counted.length,
+    'plain p50 ms': round(median(plain), 2),
+    'with counts p50 ms': round(median(counted), 2),
+    'counts / plain': round(median(counted) / median(plain), 2),
+    'matching articles, mean': round(articles / counted.length, 1),
+  };
 }
 
 /** 2b. Where a query's time goes, in process, through the engine's own code: medians over the queries. */
@@ -459,6 +496,7 @@ async function benchLargeIndex(real: Float32Array[], queryVectors: Float32Array[
   const firstMs = await time(() => fetch(`${server.url}/search?q=${encodeURIComponent(questions[0])}`).then((r) => r.text()));
   const r = await ask(server.url, questions.slice(1, 301), 1);
   const writes = await writeThroughApi(server.url, questions.slice(301, 311));
+  const coverage = await coverageSideBySide(server.url, questions.slice(HTTP_QUESTIONS));
   await server.stop();
 
   const engine = await createEngine({ ...config, indexDir: dir }, { writable: false, embedder });
@@ -494,8 +532,9 @@ async function benchLargeIndex(real: Float32Array[], queryVectors: Float32Array[
     'API write p50 ms': round(median(writes.write), 1),
     'search after a write p50 ms': round(median(writes.searchAfter), 1),
   };
-  results.large = row;
+  results.large = { ...row, coverage };
   printTable(`2c. A ${size}-passage index: serve start-up (model and graph loaded, warmed), latency, and Orama hybrid on the same data`, [row]);
+  printTable(`2d. Coverage counts at ${size} passages (timeline=auto&outlets=true) against a plain search, questions alternating, one client`, [coverage]);
 }
 
 /**
@@ -684,7 +723,7 @@ async function writeLarge(store: Store, texts: string[], vectors: Float32Array[]
       const ids = Array.from({ length: Math.min(perArticle, vectors.length - a) }, (_, j) => a + j);
       const paragraphs = ids.map((i) => largeText(texts, i));
       writes.push({
-        article: { id: `large/${a}`, title: `Article ${a}`, source: null, published: null, path: null, url: null, paragraphs },
+        article: { id: `large/${a}`, title: `Article ${a}`, ...benchFacts(a / perArticle), path: null, url: null, paragraphs },
         hash: String(a),
         origin: 'bench',
         passages: ids.map((i, j) => ({

@@ -1,6 +1,6 @@
 import { LruCache } from '../lru-cache.js';
 import { LogFollower, type ChangeLog } from './change-log.js';
-import type { PassageSentences, StoredPassage } from './store.js';
+import type { ArticleSummary, PassageSentences, StoredPassage } from './store.js';
 
 // About 1.5 KB each at 384 dimensions: 150 MB at most.
 const VECTOR_CACHE_SIZE = 100_000;
@@ -33,6 +33,19 @@ export function createReadCache(log: ChangeLog): () => Promise<ReadCache> {
     if (update.kind === 'reset') follower.at(update.generation);
     return cache;
   };
+}
+
+/** The articles of passages, from the passages the cache holds and from `read` for the rest (not cached: they are small and cheap). */
+export async function articlesThrough(cache: ReadCache, ids: number[], read: (missing: number[]) => Promise<Iterable<[number, ArticleSummary]>>): Promise<Map<number, ArticleSummary>> {
+  const found = new Map<number, ArticleSummary>();
+  const missing: number[] = [];
+  for (const id of ids) {
+    const passage = cache.passages.get(id);
+    if (passage) found.set(id, passage.article);
+    else missing.push(id);
+  }
+  if (missing.length > 0) for (const [id, article] of await read(missing)) found.set(id, article);
+  return found;
 }
 
 /** Values by id, from the cache where it has them and from `read` (which fills it) for the rest. */

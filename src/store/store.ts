@@ -89,6 +89,8 @@ export interface IndexReader {
   lexical(terms: QueryTerm[], k: number, filter?: PassageFilter): Promise<Hit[]>;
   /** Passages by id, in the order asked; unknown ids are left out. */
   passages(ids: number[]): Promise<StoredPassage[]>;
+  /** The articles of passages by passage id (unknown ids are left out): cheaper than whole passages. */
+  passageArticles(ids: number[]): Promise<Map<number, ArticleSummary>>;
   /** The vectors of passages by id (unknown ids are left out): cheaper than whole passages. */
   vectors(ids: number[]): Promise<Map<number, Float32Array>>;
   /** The sentences of passages, with their vectors. */

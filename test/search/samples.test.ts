@@ -110,6 +110,13 @@ describe('answers on the sample articles, with the real model', () => {
       expect(new Set([...ids, ...copies])).toEqual(new Set(matching.keys()));
       const dates = response.results.map((r) => r.article.published ?? '');
       expect(dates).toEqual([...dates].sort().reverse());
+
+      // Counting changes nothing in the results themselves.
+      for (const group of ['passage', 'article'] as const) {
+        const plain = await sample.engine.search({ query, k: 3, group });
+        const counted = await sample.engine.search({ query, k: 3, group, timeline: 'auto', outlets: true });
+        expect(counted.results).toEqual(plain.results);
+      }
     },
   );
 });

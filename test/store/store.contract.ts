@@ -214,5 +214,23 @@ export function storeContract(name: string, open: (dir: string) => Store | Promi
       expect((await store.reader.vectors(ids)).size).toBe(0);
       await store.close();
     });
+
+    it('gives the articles of passages by id, from a passage read or not, and none for unknown or removed ones', async () => {
+      const store = await open(tempDir());
+      await write(store, await articleWrite('a', ['First.', 'Second.'], { source: 'Reuters', published: '2024-02-22' }), await articleWrite('b', ['Third.']));
+      const [first] = await embedder.embed(['First.']);
+      const ids = (await store.reader.nearest(first, 3)).map((hit) => hit.id);
+      // One passage read whole first: its article may come from what the reader holds.
+      const [read] = await store.reader.passages([ids[0]]);
+      const articles = await store.reader.passageArticles([...ids, 999_999]);
+      expect([...articles.keys()].sort()).toEqual([...ids].sort());
+      expect(articles.get(ids[0])).toEqual(read.article);
+      expect([...articles.values()].map((article) => article.id).sort()).toEqual(['a', 'a', 'b']);
+      expect([...articles.values()].find((article) => article.id === 'a')).toEqual({ id: 'a', title: 'Title a', source: 'Reuters', published: '2024-02-22', path: 'a.txt', url: null });
+      await remove(store, ['a']);
+      await store.reader.nearest(first, 3);
+      expect([...(await store.reader.passageArticles(ids)).values()].map((article) => article.id)).toEqual(['b']);
+      await store.close();
+    });
   });
 }

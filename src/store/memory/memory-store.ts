@@ -98,6 +98,7 @@ export function createMemoryStore(identity: IndexIdentity, titleWeight = 0.5): S
       return lexical.search(terms, k, allowed);
     },
     passages: async (ids) => ids.flatMap((id) => passages.get(id)?.passage ?? []),
+    passageArticles: async (ids) => new Map(ids.flatMap((id) => (passages.has(id) ? [[id, passages.get(id)!.passage.article] as const] : []))),
     vectors: async (ids) => new Map(ids.flatMap((id) => (passages.has(id) ? [[id, passages.get(id)!.passage.vector] as const] : []))),
     sentences: async (ids) => new Map(ids.flatMap((id) => (passages.has(id) ? [[id, passages.get(id)!.sentences] as const] : []))),
     article: async (id) => articles.get(id)?.article ?? null,

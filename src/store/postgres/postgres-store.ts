@@ -2,7 +2,7 @@ import { NewsqError } from '../../errors.js';
 import { dot } from '../../vector-math.js';
 import { createLexicalIndex } from '../lexical/lexical-index.js';
 import { assertCompatible, FORMAT_VERSION, newManifest, parseManifest, type IndexIdentity, type Manifest } from '../manifest.js';
-import { createReadCache, readThrough } from '../read-cache.js';
+import { articlesThrough, createReadCache, readThrough } from '../read-cache.js';
 import type { IndexReader, IndexWriter, PassageFilter, Store, StoreStats, StoredPassage } from '../store.js';
 import { GraphKeeper, REPLAY_LIMIT } from '../vector/graph-keeper.js';
 import type { HnswSettings } from '../vector/vector-index.js';
@@ -121,6 +121,7 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
       return hits.sort((a, b) => b.score - a.score).slice(0, k);
     },
     lexical: async (terms, k, filter) => lexical.search(terms, k, await allowedIds(filter)),
+    passageArticles: async (ids) => articlesThrough(await cache(), ids, (missing) => tables.passageArticles(missing)),
     async passages(ids) {
       const held = await cache();
       const found = await readThrough(held.passages, ids, async (missing) => {

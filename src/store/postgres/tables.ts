@@ -163,6 +163,13 @@ export function openPostgresTables(db: Connection, log: PostgresLog, dimensions:
         return [row.id, passage, toSentences(row)];
       });
     },
+    async passageArticles(ids: number[]): Promise<[number, ArticleSummary][]> {
+      const rows = await db.rows<ArticleSummary & { passage_id: number }>(
+        'SELECT p.id AS passage_id, a.id, a.title, a.source, a.published, a.path, a.url FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id = ANY($1::bigint[])',
+        [ids],
+      );
+      return rows.map(({ passage_id, id, title, source, published, path, url }) => [Number(passage_id), { id, title, source, published, path, url }]);
+    },
     async sentences(ids: number[]): Promise<[number, PassageSentences][]> {
       const rows = await db.rows<SentenceRow>('SELECT id, sentences, sentence_vectors FROM passages WHERE id = ANY($1::bigint[])', [ids]);
       return rows.map((row) => [row.id, toSentences(row)]);

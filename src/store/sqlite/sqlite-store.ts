@@ -5,7 +5,7 @@ import { NewsqError } from '../../errors.js';
 import { dot } from '../../vector-math.js';
 import { createLexicalIndex } from '../lexical/lexical-index.js';
 import { assertCompatible, FORMAT_VERSION, type IndexIdentity } from '../manifest.js';
-import { createReadCache, readThrough } from '../read-cache.js';
+import { articlesThrough, createReadCache, readThrough } from '../read-cache.js';
 import type { IndexReader, IndexWriter, PassageFilter, Store } from '../store.js';
 import { GraphKeeper, REPLAY_LIMIT } from '../vector/graph-keeper.js';
 import type { HnswSettings } from '../vector/vector-index.js';
@@ -143,6 +143,7 @@ function openDatabase(options: SqliteStoreOptions, manifest: Store['manifest'], 
       const found = await readThrough((await cache()).passages, ids, async (missing) => tables.passages(missing));
       return ids.flatMap((id) => found.get(id) ?? []);
     },
+    passageArticles: async (ids) => articlesThrough(await cache(), ids, async (missing) => tables.passageArticles(missing)),
     vectors: async (ids) => readThrough((await cache()).vectors, ids, async (missing) => tables.vectorsOf(missing)),
     sentences: async (ids) => readThrough((await cache()).sentences, ids, async (missing) => tables.sentences(missing)),
     article: async (id) => tables.article(id),

@@ -34,6 +34,9 @@ export function openTables(db: Database.Database, log: SqliteLog, dimensions: nu
       SELECT p.id, p.paragraph, p.window_index, p.text, p.vector, a.paragraph_count AS article_paragraphs,
              a.id AS a_id, a.title AS a_title, a.source AS a_source, a.published AS a_published, a.path AS a_path, a.url AS a_url
       FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id IN (SELECT value FROM json_each(?))`),
+    passageArticles: db.prepare<[string], ArticleSummary & { passage_id: number }>(
+      'SELECT p.id AS passage_id, a.id, a.title, a.source, a.published, a.path, a.url FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.id IN (SELECT value FROM json_each(?))',
+    ),
     sentences: db.prepare<[string], { id: number; sentences: string; sentence_vectors: Buffer | null }>(
       'SELECT id, sentences, sentence_vectors FROM passages WHERE id IN (SELECT value FROM json_each(?))',
     ),
@@ -122,6 +125,8 @@ export function openTables(db: Database.Database, log: SqliteLog, dimensions: nu
         const article: ArticleSummary = { id: row.a_id, title: row.a_title, source: row.a_source, published: row.a_published, path: row.a_path, url: row.a_url };
         return [row.id, { id: row.id, paragraph: row.paragraph, window: row.window_index, text: row.text, vector: toVector(row.vector), article, articleParagraphs: row.article_paragraphs }];
       }),
+    passageArticles: (ids: number[]): [number, ArticleSummary][] =>
+      statements.passageArticles.all(json(ids)).map(({ passage_id, id, title, source, published, path, url }) => [passage_id, { id, title, source, published, path, url }]),
     sentences: (ids: number[]): [number, PassageSentences][] =>
       statements.sentences.all(json(ids)).map((row) => {
         const spans = (JSON.parse(row.sentences) as [number, number][]).map(([start, end]) => ({ start, end }));
