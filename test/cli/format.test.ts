@@ -44,6 +44,30 @@ describe('formatResults', () => {
     expect(output).toMatch(/1 article in 3 ms/);
   });
 
+  it('counts the matching articles after the results: a bar per dated bucket that has any, then the outlets', () => {
+    const coverage = {
+      articles: 4,
+      timeline: {
+        unit: 'week' as const,
+        buckets: [
+          { start: '2024-02-05', end: '2024-02-11', count: 2 },
+          { start: '2024-02-12', end: '2024-02-18', count: 0 },
+          { start: '2024-02-19', end: '2024-02-25', count: 1 },
+        ],
+        undated: 1,
+      },
+      outlets: [{ source: 'The National', count: 3 }],
+      unattributed: 1,
+    };
+    const output = formatResults({ ...response, coverage }, 80, false);
+    expect(output).toContain('4 matching articles, 1 undated\nper week (empty ones left out):\n');
+    expect(output).toMatch(/  2024-02-05\.\.2024-02-11  (█+) 2\n  2024-02-19\.\.2024-02-25  (█+) 1\n/);
+    const [, two, one] = /(█+) 2\n.*?(█+) 1\n/s.exec(output)!;
+    expect(two.length).toBe(2 * one.length);
+    expect(output).toContain('outlets: The National 3 · no outlet 1\n');
+    expect(formatResults({ ...response, results: [], coverage: { articles: 0 } }, 80, false)).toBe('No passages found for "q".\n\n0 matching articles\n');
+  });
+
   it('wraps at spaces, keeping offsets into the text', () => {
     const text = 'one two three four five';
     const lines = wrap(text, 9);
