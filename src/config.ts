@@ -30,7 +30,8 @@ export const configSchema = z.strictObject({
     ])
     .default({ kind: 'sqlite' }),
   indexDir: z.string().min(1).default('index'),
-  cacheDir: z.string().min(1).default(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'newsq')),
+  /** Where the converted model is kept: `$XDG_CACHE_HOME/newsq` when the environment sets it (see resolveConfigSources). */
+  cacheDir: z.string().min(1).default(join(homedir(), '.cache', 'newsq')),
   model: z.string().min(1).default(BUNDLED_MODEL_ID),
   dtype: z.enum(['q8', 'fp32']).default('q8'),
   maxTokens: z.number().int().min(16).max(8192).default(256),
@@ -107,6 +108,7 @@ export function resolveConfigSources(
     const value = env[variable];
     if (value !== undefined && value !== '') fromEnv[key] = key === 'port' || key === 'threads' ? Number(value) : value;
   }
+  if (env.XDG_CACHE_HOME && fromEnv.cacheDir === undefined) fromEnv.cacheDir = join(env.XDG_CACHE_HOME, 'newsq');
   // A database URL in the environment chooses the PostgreSQL store, keeping the file's other store settings.
   if (env.NEWSQ_DATABASE_URL) {
     const stored = file?.values.store as { kind?: unknown } | undefined;

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /**
  * Every failure newsq reports on purpose carries a code from this one table. The HTTP layer maps
  * codes to statuses and the CLI maps them to exit codes, each in a single place.
@@ -35,4 +37,33 @@ export class NewsqError extends Error {
 /** Whether `error` is a {@link NewsqError}, optionally of one code. */
 export function isNewsqError(error: unknown, code?: ErrorCode): error is NewsqError {
   return error instanceof NewsqError && (code === undefined || error.code === code);
+}
+
+/** Parses input with a schema; the first problem becomes a `bad_request` naming its field. */
+export function validate<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw badRequest(parsed.error);
+}
+
+/** A schema's first problem as a `bad_request` naming its field (`[3].title must be a string or null`). */
+export function badRequest(error: z.ZodError): NewsqError {
+  const { path, message } = innermost(error.issues[0]);
+  const field = path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i > 0 ? `.${String(key)}` : String(key))).join('');
+  return new NewsqError('bad_request', field ? `${field} ${message}` : message);
+}
+
+/**
+ * The problem to report: for a value that fits none of a union's shapes, the problem inside the
+ * shape it has (an array's item, an object's field), when one is; else the union's own message.
+ */
+function innermost(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code === 'invalid_union') {
+    const chosen = issue.errors.find((branch) => branch.length > 0 && !(branch[0].code === 'invalid_type' && branch[0].path.length === 0));
+    if (chosen) {
+      const inner = innermost(chosen[0]);
+      return { path: [...issue.path, ...inner.path], message: inner.message };
+    }
+  }
+  return issue;
 }

@@ -1,4 +1,5 @@
 import { constants } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { articleIdProblem, type ArticleInput } from './article.js';
 import { htmlToDocument } from './html.js';
@@ -182,4 +183,10 @@ function collect(result: ParsedFile, where: string, fallbackId: string, path: st
   }
   const { id, title, text, url, source, published } = parsed.data;
   result.articles.push({ id: id ?? fallbackId, title, text, url, source, published, path, location: where });
+}
+
+/** An article given as an object (the write API, the library); without an id it gets one derived from its content. */
+export function articleFromObject(article: z.infer<typeof articleObjectSchema>): ArticleInput {
+  const id = article.id ?? `api/${createHash('sha256').update(`${article.title ?? ''}\n${article.text}`).digest('hex').slice(0, 16)}`;
+  return { id, title: article.title, text: article.text, url: article.url, source: article.source, published: article.published, path: null };
 }

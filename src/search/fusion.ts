@@ -40,9 +40,13 @@ function reciprocalRankFusion(candidates: Candidate[], k: number): Map<number, n
   return fused;
 }
 
-/** Min-max scaling to [0, 1] over a set of values (all 0 when they are all equal). */
+/**
+ * Min-max scaling to [0, 1] over a set of values. When they are all equal (a lone candidate) each
+ * is the best there is: 1 if it is evidence at all (positive), else 0.
+ */
 export function normalizer(values: number[]): (value: number) => number {
   const min = Math.min(...values);
   const range = Math.max(...values) - min;
-  return range > 0 ? (value) => (value - min) / range : () => 0;
+  if (range > 0) return (value) => (value - min) / range;
+  return (value) => (value > 0 ? 1 : 0);
 }

@@ -5,11 +5,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { z } from 'zod';
 import type { Engine } from '../engine.js';
-import type { ArticleInput } from '../ingest/article.js';
-import type { articleObjectSchema } from '../ingest/parse.js';
-import { errorCodes, isNewsqError, NewsqError, type ErrorCode } from '../errors.js';
+import { articleFromObject } from '../ingest/parse.js';
+import { badRequest, errorCodes, isNewsqError, NewsqError, validate, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SearchRequest } from '../search/search.js';
 import type { PassageFilter } from '../store/store.js';
@@ -104,7 +102,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
 
   app.openapi({ ...articlesPostRoute, middleware: [bodyLimit({ maxSize: MAX_ARTICLES_BODY_BYTES, onError: tooLarge(MAX_ARTICLES_BODY_BYTES) }), jsonBody] }, async (c) => {
     const body = c.req.valid('json');
-    const inputs = (Array.isArray(body) ? body : [body]).map(toArticleInput);
+    const inputs = (Array.isArray(body) ? body : [body]).map(articleFromObject);
     const summary = await engine.write(inputs);
     const { added, updated, unchanged, embedded, skipped } = summary;
     return c.json({ ids: inputs.map((input) => input.id), added, updated, unchanged, embedded, skipped }, 200);
@@ -166,11 +164,6 @@ function tooLarge(limit: number) {
   };
 }
 
-/** An article from the API; without an id it gets one derived from its content. */
-function toArticleInput(article: z.infer<typeof articleObjectSchema>): ArticleInput {
-  const id = article.id ?? `api/${createHash('sha256').update(`${article.title ?? ''}\n${article.text}`).digest('hex').slice(0, 16)}`;
-  return { id, title: article.title, text: article.text, url: article.url, source: article.source, published: article.published, path: null };
-}
 
 /** Whether a client asked for HTML before JSON (browsers do; API clients and curl do not). */
 function prefersHtml(accept: string | undefined): boolean {
@@ -252,30 +245,3 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
-/** Parses input with a schema; the first problem becomes a 400 naming its field. */
-function validate<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw badRequest(parsed.error);
-}
-
-function badRequest(error: z.ZodError): NewsqError {
-  const { path, message } = innermost(error.issues[0]);
-  const field = path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i > 0 ? `.${String(key)}` : String(key))).join('');
-  return new NewsqError('bad_request', field ? `${field} ${message}` : message);
-}
-
-/**
- * The problem to report: for a value that fits none of a union's shapes, the problem inside the
- * shape it has (an array's item, an object's field), when one is; else the union's own message.
- */
-function innermost(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
-  if (issue.code === 'invalid_union') {
-    const chosen = issue.errors.find((branch) => branch.length > 0 && !(branch[0].code === 'invalid_type' && branch[0].path.length === 0));
-    if (chosen) {
-      const inner = innermost(chosen[0]);
-      return { path: [...issue.path, ...inner.path], message: inner.message };
-    }
-  }
-  return issue;
-}

@@ -17,9 +17,19 @@ export async function getJson(url: string): Promise<unknown> {
   return response.json();
 }
 
-/** Runs a serving newsq command, waits for its URL, runs `check`, and always stops the server. */
-export async function withServer(args: string[], env: Record<string, string>, check: (url: string, output: string) => Promise<void>): Promise<void> {
-  const server = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+/**
+ * Runs a serving newsq command, waits for its URL, runs `check`, and always stops the server. By
+ * default the repository's bin runs; `launcher` runs another command before `args` (`npx newsq`),
+ * in its own process group, so that stopping it stops the server it started.
+ */
+export async function withServer(
+  args: string[],
+  env: Record<string, string>,
+  check: (url: string, output: string) => Promise<void>,
+  launcher?: { command: string[]; cwd: string },
+): Promise<void> {
+  const [command, ...prefix] = launcher?.command ?? [process.execPath, BIN];
+  const server = spawn(command, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, cwd: launcher?.cwd, detached: Boolean(launcher) });
   let output = '';
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -36,7 +46,11 @@ export async function withServer(args: string[], env: Record<string, string>, ch
     });
     await check(url, output);
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      if (launcher) process.kill(-server.pid!, 'SIGTERM');
+      else server.kill('SIGTERM');
+      await exited;
+    }
   }
 }

@@ -22,8 +22,9 @@ describe('fusion', () => {
     expect(fused.get(3)).toBeCloseTo(1 / 12 + 1 / 12, 10);
   });
 
-  it('maps equal values to 0 rather than dividing by zero', () => {
-    expect(normalizer([2, 2, 2])(2)).toBe(0);
+  it('maps equal values to 1 when they are evidence and to 0 when not, rather than dividing by zero', () => {
+    expect(normalizer([2, 2, 2])(2)).toBe(1);
+    expect(normalizer([0, 0])(0)).toBe(0);
     expect(normalizer([1, 3])(2)).toBe(0.5);
   });
 });

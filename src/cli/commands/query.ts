@@ -1,4 +1,4 @@
-import { createEngine } from '../../engine.js';
+import { openNewsq } from '../../newsq.js';
 import { SEARCH_GROUPS, SEARCH_MODES, SEARCH_SORTS, TIMELINE_OPTIONS, isSearchGroup, isSearchMode, isSearchSort, isTimelineOption } from '../../search/modes.js';
 import { COMMON_OPTIONS, dateFlag, integerFlag, parseCommand, UsageError, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
@@ -54,12 +54,13 @@ export async function runQuery(argv: string[], context: CliContext): Promise<num
   const from = dateFlag(values.from, 'from', querySpec.usage);
   const to = dateFlag(values.to, 'to', querySpec.usage);
   const config = configFrom(context, values, {}, querySpec.usage);
-  const engine = await createEngine(config, { writable: false, onNotice: (message) => context.logger.info(message) });
+  const newsq = await openNewsq({ settings: config, create: false, onNotice: (message) => context.logger.info(message) });
   try {
-    const response = await engine.search({ query: question, k, mode, group, sort, timeline, outlets: values.outlets === true, filter: { source: values.source as string | undefined, from, to } });
+    const { source } = values as { source?: string };
+    const response = await newsq.search({ query: question, k, mode, group, sort, timeline, outlets: values.outlets === true, source, from, to });
     context.stdout.write(values.json ? `${JSON.stringify(response)}\n` : formatResults(response, context.columns, context.isTty && !context.env.NO_COLOR));
   } finally {
-    await engine.close();
+    await newsq.close();
   }
   return 0;
 }

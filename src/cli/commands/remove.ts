@@ -1,5 +1,5 @@
-import { createEngine } from '../../engine.js';
 import { NewsqError } from '../../errors.js';
+import { openNewsq } from '../../newsq.js';
 import { COMMON_OPTIONS, parseCommand, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
 
@@ -15,12 +15,12 @@ export async function runRemove(argv: string[], context: CliContext): Promise<nu
   const { values, positionals } = parseCommand(removeSpec, argv);
   if (values.help) return help(context, removeSpec);
   const config = configFrom(context, values, {}, removeSpec.usage);
-  const engine = await createEngine(config, { writable: true, onNotice: (message) => context.logger.info(message) });
+  const newsq = await openNewsq({ settings: config, create: false, onNotice: (message) => context.logger.info(message) });
   let removed: string[];
   try {
-    removed = await engine.remove(positionals);
+    removed = await newsq.remove(positionals);
   } finally {
-    await engine.close();
+    await newsq.close();
   }
   const missing = positionals.filter((id) => !removed.includes(id));
   if (values.json) context.stdout.write(`${JSON.stringify({ removed, missing })}\n`);

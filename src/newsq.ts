@@ -1,0 +1,94 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { readSources } from './cli/read-sources.js';
+import { configSchema, type Config, type ConfigInput } from './config.js';
+import { createEngine, loadEmbedder, type Engine, type IndexStats } from './engine.js';
+import { isNewsqError, validate } from './errors.js';
+import type { Article } from './ingest/article.js';
+import { articleFromObject, articleObjectSchema } from './ingest/parse.js';
+import type { SearchRequest, SearchResponse } from './search/search.js';
+import { createApp, type AppOptions } from './server/app.js';
+import type { PassageFilter } from './store/store.js';
+import type { SyncProgress, SyncSummary } from './sync.js';
+
+/** An article to add: the fields of JSON ingest; `text` (or `body`, `content`) or `title` is required. */
+export type ArticleObject = z.input<typeof articleObjectSchema>;
+
+/** What a search asks: the HTTP API's options. `k` and `mode` default to the settings'. */
+export type SearchOptions = Partial<Pick<SearchRequest, 'k' | 'mode'>> & Omit<SearchRequest, 'k' | 'mode' | 'filter' | 'timings'> & PassageFilter;
+
+export interface OpenOptions {
+  /** Settings as in `newsq.config.json` (`indexDir`, `store`, `search`, ...); unset ones take their defaults. */
+  settings?: ConfigInput;
+  /** Create the index when there is none (the default); false fails with `no_index`. */
+  create?: boolean;
+  /** Hears what newsq would log: an index caught up, a graph rebuilt, a write whose graph could not be saved. */
+  onNotice?: (message: string) => void;
+}
+
+/** One index, open: what the `newsq` commands and the HTTP API do, as calls. */
+export interface Newsq {
+  readonly config: Config;
+  /** Adds or replaces articles given as objects; an article without an id gets one from its content. */
+  add(articles: ArticleObject | ArticleObject[]): Promise<SyncSummary & { ids: string[] }>;
+  /**
+   * Indexes files and folders as `newsq index` does: new and changed articles embedded, unchanged
+   * ones skipped, articles whose files are gone from a folder removed, unreadable files in `skipped`.
+   */
+  index(paths: string[], onProgress?: (progress: SyncProgress) => void): Promise<SyncSummary>;
+  /** The passages (or articles) that answer a question, as `GET /search` returns them. */
+  search(question: string | SearchOptions): Promise<SearchResponse>;
+  article(id: string): Promise<Article | null>;
+  /** Removes articles by id; returns the ids that were there. */
+  remove(ids: string[]): Promise<string[]>;
+  stats(): Promise<IndexStats>;
+  /** The HTTP API and web page over this index, as a Hono app to serve or mount in a server of yours. */
+  app(options?: AppOptions): OpenAPIHono;
+  /** Closes the index (the model's thread, idle, does not keep the process alive). */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (by default, creating) the index the settings name. Nothing here reads the environment,
+ * prints or starts a process; failures are a `NewsqError` with a code from `errorCodes`.
+ */
+export async function openNewsq(options: OpenOptions = {}): Promise<Newsq> {
+  const config = validate(configSchema, options.settings ?? {});
+  // The model runs on a worker thread, as in `serve`: searches leave the caller's event loop free.
+  const embedder = loadEmbedder(config, { threaded: true });
+  const { onNotice } = options;
+  const engine = await openEngine(config, embedder, options.create ?? true, onNotice);
+  return {
+    config,
+    async add(articles) {
+      const inputs = validate(z.array(articleObjectSchema), Array.isArray(articles) ? articles : [articles]).map(articleFromObject);
+      return { ...(await engine.write(inputs)), ids: inputs.map((input) => input.id) };
+    },
+    index: (paths, onProgress) => engine.sync(readSources(paths), onProgress),
+    search(question) {
+      const { source, from, to, ...request } = typeof question === 'string' ? { query: question } : question;
+      return engine.search({ ...request, filter: { source, from, to } });
+    },
+    article: (id) => engine.article(id),
+    remove: (ids) => engine.remove(ids),
+    stats: () => engine.stats(),
+    app: (appOptions) => createApp(engine, appOptions),
+    close: () => engine.close(),
+  };
+}
+
+/**
+ * A reading engine, as `serve` holds: each write takes the index's lock for its own length, so
+ * `newsq index` runs beside it. A missing index is created first; an in-memory one has only the
+ * engine that creates it.
+ */
+async function openEngine(config: Config, embedder: ReturnType<typeof loadEmbedder>, create: boolean, onNotice?: (message: string) => void): Promise<Engine> {
+  if (config.store.kind === 'memory') return createEngine(config, { writable: true, embedder, onNotice });
+  try {
+    return await createEngine(config, { writable: false, embedder, onNotice });
+  } catch (error) {
+    if (!create || !isNewsqError(error, 'no_index')) throw error;
+  }
+  await (await createEngine(config, { writable: true, embedder, onNotice })).close();
+  return createEngine(config, { writable: false, embedder, onNotice });
+}
