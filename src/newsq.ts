@@ -22,6 +22,8 @@ export interface OpenOptions {
   settings?: ConfigInput;
   /** Create the index when there is none (the default); false fails with `no_index`. */
   create?: boolean;
+  /** Start the index afresh, discarding what it holds (needed after changing the model or dtype). */
+  rebuild?: boolean;
   /** Hears what newsq would log: an index caught up, a graph rebuilt, a write whose graph could not be saved. */
   onNotice?: (message: string) => void;
 }
@@ -56,10 +58,13 @@ export async function openNewsq(options: OpenOptions = {}): Promise<Newsq> {
   const config = validate(configSchema, options.settings ?? {});
   // The model runs on a worker thread, as in `serve`: searches leave the caller's event loop free.
   const embedder = loadEmbedder(config, { threaded: true });
-  const { onNotice } = options;
-  const engine = await openEngine(config, embedder, options.create ?? true, onNotice);
+  return newsqOver(await openEngine(config, embedder, options));
+}
+
+/** The library's verbs over an open engine (`serve` builds one over an engine that waits for its database). */
+export function newsqOver(engine: Engine): Newsq {
   return {
-    config,
+    config: engine.config,
     async add(articles) {
       const inputs = validate(z.array(articleObjectSchema), Array.isArray(articles) ? articles : [articles]).map(articleFromObject);
       return { ...(await engine.write(inputs)), ids: inputs.map((input) => input.id) };
@@ -79,16 +84,19 @@ export async function openNewsq(options: OpenOptions = {}): Promise<Newsq> {
 
 /**
  * A reading engine, as `serve` holds: each write takes the index's lock for its own length, so
- * `newsq index` runs beside it. A missing index is created first; an in-memory one has only the
- * engine that creates it.
+ * `newsq index` runs beside it. A missing index is created first (or a rebuilt one emptied) by a
+ * writing engine; an in-memory index has only the engine that creates it.
  */
-async function openEngine(config: Config, embedder: ReturnType<typeof loadEmbedder>, create: boolean, onNotice?: (message: string) => void): Promise<Engine> {
+async function openEngine(config: Config, embedder: ReturnType<typeof loadEmbedder>, options: OpenOptions): Promise<Engine> {
+  const { onNotice } = options;
   if (config.store.kind === 'memory') return createEngine(config, { writable: true, embedder, onNotice });
-  try {
-    return await createEngine(config, { writable: false, embedder, onNotice });
-  } catch (error) {
-    if (!create || !isNewsqError(error, 'no_index')) throw error;
+  if (!options.rebuild) {
+    try {
+      return await createEngine(config, { writable: false, embedder, onNotice });
+    } catch (error) {
+      if (options.create === false || !isNewsqError(error, 'no_index')) throw error;
+    }
   }
-  await (await createEngine(config, { writable: true, embedder, onNotice })).close();
+  await (await createEngine(config, { writable: true, rebuild: options.rebuild, embedder, onNotice })).close();
   return createEngine(config, { writable: false, embedder, onNotice });
 }

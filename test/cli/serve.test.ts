@@ -27,12 +27,13 @@ describe('shutdown', () => {
       script,
       `import { resolveConfig } from ${JSON.stringify(join(ROOT, 'src/config.ts'))};
 import { createEngine } from ${JSON.stringify(join(ROOT, 'src/engine.ts'))};
-import { serveEngine } from ${JSON.stringify(join(ROOT, 'src/cli/commands/serve.ts'))};
+import { serveIndex } from ${JSON.stringify(join(ROOT, 'src/cli/commands/serve.ts'))};
+import { newsqOver } from ${JSON.stringify(join(ROOT, 'src/newsq.ts'))};
 import { processContext } from ${JSON.stringify(join(ROOT, 'src/cli/context.ts'))};
 import { createFakeEmbedder } from ${JSON.stringify(join(ROOT, 'test/helpers/fake-embedder.ts'))};
 const config = resolveConfig({}, { indexDir: ${JSON.stringify(dir)}, port: 0, shutdownTimeoutMs: 1000 });
 const engine = await createEngine(config, { writable: false, embedder: createFakeEmbedder() });
-process.exitCode = await serveEngine(engine, config, processContext());
+process.exitCode = await serveIndex(newsqOver(engine), config, processContext());
 `,
     );
     const server = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });

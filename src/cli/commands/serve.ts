@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import type { Config } from '../../config.js';
 import { createEngine, loadEmbedder, type Engine } from '../../engine.js';
 import { isNewsqError, NewsqError } from '../../errors.js';
-import { createApp } from '../../server/app.js';
+import { newsqOver, type Newsq } from '../../newsq.js';
 import { allowedHostsFor, isLoopbackHost } from '../../server/host-guard.js';
 import { COMMON_OPTIONS, integerFlag, parseCommand, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
@@ -34,7 +34,7 @@ export async function runServe(argv: string[], context: CliContext): Promise<num
     context.logger.warn(`${error.message}: answering 503 until it can be reached`);
     engine = engineOnceReachable(config, open, context);
   }
-  return serveEngine(engine, config, context);
+  return serveIndex(newsqOver(engine), config, context);
 }
 
 // How often a server that could not reach its database tries again.
@@ -90,19 +90,19 @@ export function serveOverrides(values: Record<string, string | boolean | undefin
 }
 
 /**
- * Serves until SIGINT or SIGTERM, then closes the server (waiting up to `shutdownTimeoutMs` for
- * requests in flight) and the engine; resolves to exit code 0.
+ * Serves an open index until SIGINT or SIGTERM, then closes the server (waiting up to
+ * `shutdownTimeoutMs` for requests in flight) and the index; resolves to exit code 0.
  */
-export async function serveEngine(engine: Engine, config: Config, context: CliContext): Promise<number> {
+export async function serveIndex(newsq: Newsq, config: Config, context: CliContext): Promise<number> {
   // Load the vector graph and warm the model before listening, so the first user waits for neither.
-  const stats = await engine
+  const stats = await newsq
     .search({ query: 'warm up', k: 1 })
-    .then(() => engine.stats())
+    .then(() => newsq.stats())
     .catch((error) => {
       if (isNewsqError(error, 'unavailable')) return null;
       throw error;
     });
-  const app = createApp(engine, { logger: context.logger, apiKey: config.apiKey, allowedHosts: allowedHostsFor(config.host, config.allowedHosts) });
+  const app = newsq.app({ logger: context.logger, apiKey: config.apiKey, allowedHosts: allowedHostsFor(config.host, config.allowedHosts) });
   const warning = exposureWarning(config);
   if (warning) context.logger.warn(warning);
   return new Promise((resolve, reject) => {
@@ -114,13 +114,13 @@ export async function serveEngine(engine: Engine, config: Config, context: CliCo
       );
     });
     server.once('error', (error: NodeJS.ErrnoException) => {
-      void engine.close().finally(() => reject(error));
+      void newsq.close().finally(() => reject(error));
     });
     // Stop accepting, let requests in flight finish for up to shutdownTimeoutMs, then close what
     // remains: a client trickling a body must not hold the process open.
     const stop = () => {
       server.close(() => {
-        void engine.close().then(() => resolve(0), reject);
+        void newsq.close().then(() => resolve(0), reject);
       });
       const http = server as Server;
       http.closeIdleConnections();

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { createEngine, indexLocation, loadEmbedder } from '../../engine.js';
+import { indexLocation } from '../../engine.js';
+import { openNewsq } from '../../newsq.js';
 import { COMMON_OPTIONS, parseCommand, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
-import { indexFolders } from './index-articles.js';
-import { serveEngine, serveOverrides } from './serve.js';
+import { serveIndex, serveOverrides } from './serve.js';
 
 /** The demo corpus shipped with newsq. */
 export const SAMPLE_ARTICLES = fileURLToPath(new URL('../../../data/articles', import.meta.url));
@@ -20,13 +20,18 @@ export async function runStart(argv: string[], context: CliContext): Promise<num
   const { values } = parseCommand(startSpec, argv);
   if (values.help) return help(context, startSpec);
   const config = configFrom(context, values, serveOverrides(values, startSpec.usage), startSpec.usage);
-  const embedder = await loadEmbedder(config, { threaded: true });
-  const summary = await indexFolders([SAMPLE_ARTICLES], config, context, { rebuild: Boolean(values.rebuild), quiet: true, embedder });
+  const newsq = await openNewsq({ settings: config, rebuild: Boolean(values.rebuild), onNotice: (message) => context.logger.info(message) });
+  let summary;
+  try {
+    summary = await newsq.index([SAMPLE_ARTICLES]);
+  } catch (error) {
+    await newsq.close();
+    throw error;
+  }
   context.stdout.write(
     `sample articles in ${indexLocation(config)}: ${summary.articles} (${summary.added} added, ${summary.updated} updated, ` +
       `${summary.unchanged} unchanged; ${summary.embedded} passages embedded)\n`,
   );
   for (const { path, reason } of summary.skipped) context.stdout.write(`skipped ${path}: ${reason}\n`);
-  const engine = await createEngine(config, { writable: false, embedder, onNotice: (message) => context.logger.info(message) });
-  return serveEngine(engine, config, context);
+  return serveIndex(newsq, config, context);
 }
