@@ -17,7 +17,7 @@ import { create, insertMultiple, search } from '@orama/orama';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { LocalIndex } from 'vectra';
-import { readSources } from '../src/cli/read-sources.js';
+import { readSources } from '../src/read-sources.js';
 import { resolveConfig } from '../src/config.js';
 import { createEngine, loadEmbedder } from '../src/engine.js';
 import type { ArticleInput } from '../src/ingest/article.js';

@@ -13,7 +13,7 @@ import { readJudgedQueries } from '../src/cli/commands/eval.js';
 import { resolveConfig, type Config } from '../src/config.js';
 import { createEngine, loadEmbedder, type Engine } from '../src/engine.js';
 import { meanScores, rankDocuments, scoreRanking } from '../src/eval/metrics.js';
-import { readSources } from '../src/cli/read-sources.js';
+import { readSources } from '../src/read-sources.js';
 import { SEARCH_MODES } from '../src/search/modes.js';
 import { startPostgres } from '../test/helpers/start-postgres.js';
 

@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { readSources } from './cli/read-sources.js';
+import { sourcesOf } from './fetch-sources.js';
 import { configSchema, type Config, type ConfigInput } from './config.js';
 import { createEngine, loadEmbedder, type Engine, type IndexStats } from './engine.js';
 import { isNewsqError, validate } from './errors.js';
@@ -34,10 +34,11 @@ export interface Newsq {
   /** Adds or replaces articles given as objects; an article without an id gets one from its content. */
   add(articles: ArticleObject | ArticleObject[]): Promise<SyncSummary & { ids: string[] }>;
   /**
-   * Indexes files and folders as `newsq index` does: new and changed articles embedded, unchanged
-   * ones skipped, articles whose files are gone from a folder removed, unreadable files in `skipped`.
+   * Indexes files, folders, feeds and pages at web addresses as `newsq index` does: new and changed
+   * articles embedded, unchanged ones skipped, articles whose files are gone from a folder removed,
+   * what cannot be read in `skipped`.
    */
-  index(paths: string[], onProgress?: (progress: SyncProgress) => void): Promise<SyncSummary>;
+  index(names: string[], onProgress?: (progress: SyncProgress) => void): Promise<SyncSummary>;
   /** The passages (or articles) that answer a question, as `GET /search` returns them. */
   search(question: string | SearchOptions): Promise<SearchResponse>;
   article(id: string): Promise<Article | null>;
@@ -69,7 +70,7 @@ export function newsqOver(engine: Engine): Newsq {
       const inputs = validate(z.array(articleObjectSchema), Array.isArray(articles) ? articles : [articles]).map(articleFromObject);
       return { ...(await engine.write(inputs)), ids: inputs.map((input) => input.id) };
     },
-    index: (paths, onProgress) => engine.sync(readSources(paths), onProgress),
+    index: async (names, onProgress) => engine.sync(await sourcesOf(names), onProgress),
     search(question) {
       const { source, from, to, ...request } = typeof question === 'string' ? { query: question } : question;
       return engine.search({ ...request, filter: { source, from, to } });

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isNewsqError, NewsqError, openNewsq } from '../src/index.js';
@@ -43,6 +45,25 @@ describe('newsq as a library', () => {
       expect((await again.index([SAMPLES])).unchanged).toBe(5);
     } finally {
       await again.close();
+    }
+  });
+
+  it('indexes a feed at a web address, its items searchable at once (a real server on 127.0.0.1)', async () => {
+    const feed = `<?xml version="1.0"?><rss version="2.0"><channel><title>Loopback Wire</title>
+<item><title>Talks resume in Cairo</title><link>http://wire.test/talks</link><guid>talks-1</guid><description>Negotiators from Israel and Hamas met again in Cairo on Friday.</description></item>
+<item><title>Grain prices fall</title><link>http://wire.test/grain</link><description>Wheat futures dropped for a third week.</description></item>
+</channel></rss>`;
+    const server = createServer((_, response) => response.writeHead(200, { 'content-type': 'application/rss+xml' }).end(feed));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const newsq = await openNewsq({ settings: { store: { kind: 'memory' } } });
+    try {
+      const summary = await newsq.index([`http://127.0.0.1:${(server.address() as AddressInfo).port}/feed`]);
+      expect(summary).toMatchObject({ added: 2, skipped: [] });
+      const { results } = await newsq.search({ query: 'where did the negotiators meet', k: 1 });
+      expect(results[0].article).toMatchObject({ id: 'talks-1', url: 'http://wire.test/talks', source: 'Loopback Wire' });
+    } finally {
+      await newsq.close();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

@@ -2,6 +2,7 @@ import { constants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { articleIdProblem, type ArticleInput } from './article.js';
+import { parseFeed } from './feed.js';
 import { htmlToDocument } from './html.js';
 
 /** An input that could not be read as articles, with the reason. */
@@ -18,7 +19,7 @@ export interface ParsedFile {
 const { MAX_STRING_LENGTH } = constants;
 
 /** File extensions newsq reads, by format. */
-export const ARTICLE_EXTENSIONS = ['.txt', '.md', '.markdown', '.html', '.htm', '.json', '.jsonl', '.ndjson'];
+export const ARTICLE_EXTENSIONS = ['.txt', '.md', '.markdown', '.html', '.htm', '.json', '.jsonl', '.ndjson', '.rss', '.atom', '.rdf', '.xml'];
 
 const nullableText = z
   .string({ error: 'must be a string or null' })
@@ -67,6 +68,11 @@ export function parseFile(path: string, bytes: Uint8Array): ParsedFile {
   switch (extension) {
     case '.json':
       return parseJson(path, decoded);
+    case '.rss':
+    case '.atom':
+    case '.rdf':
+    case '.xml':
+      return parseFeed(decoded, path, path);
     case '.html':
     case '.htm': {
       const page = htmlToDocument(decoded);

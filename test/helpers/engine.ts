@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { readSources } from '../../src/cli/read-sources.js';
+import { readSources } from '../../src/read-sources.js';
 import { resolveConfig } from '../../src/config.js';
 import type { Embedder } from '../../src/embed/embedder.js';
 import { createEngine, type Engine } from '../../src/engine.js';

@@ -4,14 +4,15 @@ import type { SyncSummary } from '../../sync.js';
 import { COMMON_OPTIONS, integerFlag, parseCommand, type CommandSpec } from '../args.js';
 import { configFrom, help, type CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
-import { readSources } from '../read-sources.js';
+import { sourcesOf } from '../../fetch-sources.js';
 
 export const indexSpec: CommandSpec = {
-  usage: `Usage: newsq index <file-or-folder>... [--index-dir DIR] [--rebuild] [--threads N] [--json]
+  usage: `Usage: newsq index <file-folder-or-url>... [--index-dir DIR] [--rebuild] [--threads N] [--json]
 
-Indexes articles (.txt .md .html .json .jsonl), folders recursively. Re-running it is a sync:
-new and changed articles are embedded, unchanged ones skipped, and articles whose files are gone
-from the same folders removed. Unreadable files are reported and skipped.
+Indexes articles (.txt .md .html .json .jsonl), feeds (RSS and Atom: .rss .atom .rdf .xml),
+folders recursively, and web addresses (a feed's items, or one article page). Re-running it is a
+sync: new and changed articles are embedded, unchanged ones skipped, and articles whose files are
+gone from the same folders removed (a feed's items stay). Unreadable input is reported and skipped.
 
 On PostgreSQL, any number of index processes, on any machines, share the embedding of one job.
 
@@ -41,7 +42,7 @@ export async function indexFolders(
   context: CliContext,
   options: { rebuild: boolean; quiet: boolean; embedder?: Embedder },
 ): Promise<SyncSummary> {
-  const sources = readSources(paths);
+  const sources = await sourcesOf(paths);
   const engine = await createEngine(config, {
     writable: true,
     rebuild: options.rebuild,

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
-import { NewsqError } from '../errors.js';
-import { ARTICLE_EXTENSIONS, parseFile, type Skipped } from '../ingest/parse.js';
-import type { SyncSource } from '../sync.js';
+import { NewsqError } from './errors.js';
+import { ARTICLE_EXTENSIONS, parseFile, type Skipped } from './ingest/parse.js';
+import type { SyncSource } from './sync.js';
 
 // Exports are large; single articles are not. Past these sizes a file is reported, not read.
 const MAX_FILE_BYTES = 16 * 1024 * 1024;

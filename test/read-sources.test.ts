@@ -3,9 +3,9 @@ import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readSources } from '../../src/cli/read-sources.js';
-import type { SyncSource } from '../../src/sync.js';
-import { ROOT, tempDir } from '../helpers/fixtures.js';
+import { readSources } from '../src/read-sources.js';
+import type { SyncSource } from '../src/sync.js';
+import { ROOT, tempDir } from './helpers/fixtures.js';
 
 describe('readSources', () => {
   it('walks folders recursively, visiting each real folder once even through a symlink loop', () => {
@@ -36,7 +36,7 @@ describe('readSources', () => {
     execFileSync('mkfifo', [join(dir, 'pipe.txt')]);
     writeFileSync(join(dir, 'ok.txt'), 'Fine\n\nA body.');
     // In a child process: a read that blocks on the pipe would stop this one for good.
-    const module = pathToFileURL(join(ROOT, 'dist', 'cli', 'read-sources.js')).href;
+    const module = pathToFileURL(join(ROOT, 'dist', 'read-sources.js')).href;
     const script = `const { readSources } = await import(${JSON.stringify(module)}); console.log(JSON.stringify(readSources(process.argv.slice(1))));`;
     const read = (path: string) => {
       const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, path], { encoding: 'utf8', timeout: 10_000 });

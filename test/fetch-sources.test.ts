@@ -1,0 +1,90 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchSources, isUrl, USER_AGENT } from '../src/fetch-sources.js';
+
+const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Loopback Wire</title>
+<item><title>Talks resume in Cairo</title><link>http://wire.test/talks</link><guid>talks-1</guid><pubDate>Fri, 01 Mar 2024 10:00:00 GMT</pubDate><description>Negotiators met again in Cairo.</description></item>
+</channel></rss>`;
+const PAGE = `<html><head><title>Ceasefire proposal</title><meta property="og:site_name" content="Loopback Daily"></head>
+<body><nav>Home | World</nav><article><h1>Ceasefire proposal</h1><p>Mediators put forward a proposal on Thursday.</p></article></body></html>`;
+
+describe('fetching feeds and pages named to index (a real HTTP server on 127.0.0.1)', () => {
+  let server: Server;
+  let base: string;
+  const agents: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      agents.push(request.headers['user-agent'] ?? '');
+      switch (request.url) {
+        case '/feed':
+          return response.writeHead(200, { 'content-type': 'application/rss+xml' }).end(FEED);
+        case '/feed-as-text':
+          return response.writeHead(200, { 'content-type': 'text/plain' }).end(FEED);
+        case '/page':
+          return response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+        case '/moved':
+          return response.writeHead(301, { location: '/page' }).end();
+        case '/loop':
+          return response.writeHead(302, { location: '/loop' }).end();
+        case '/elsewhere':
+          return response.writeHead(302, { location: 'ftp://127.0.0.1/file' }).end();
+        case '/big':
+          // 20 MB, sent without a length: the limit must hold while reading.
+          response.writeHead(200, { 'content-type': 'text/html' });
+          for (let i = 0; i < 20; i++) response.write(Buffer.alloc(1024 * 1024, 'a'));
+          return response.end();
+        case '/slow':
+          return void setTimeout(() => response.writeHead(200).end(PAGE), 5_000).unref();
+        case '/latin1':
+          return response.writeHead(200, { 'content-type': 'text/html' }).end(Buffer.from([0x3c, 0x70, 0x3e, 0xe9, 0xe9, 0x3c, 0x2f, 0x70, 0x3e]));
+        default:
+          return response.writeHead(404, 'Not Found').end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('reads a feed’s items and a page’s article, following a redirect, naming newsq as the agent', async () => {
+    const source = await fetchSources([`${base}/feed`, `${base}/feed-as-text`, `${base}/moved`]);
+    expect(source.origin).toBeNull();
+    expect(source.skipped).toEqual([]);
+    expect(source.articles.map((a) => [a.id, a.title, a.source, a.published])).toEqual([
+      ['talks-1', 'Talks resume in Cairo', 'Loopback Wire', '2024-03-01'],
+      ['talks-1', 'Talks resume in Cairo', 'Loopback Wire', '2024-03-01'],
+      [`${base}/page`, 'Ceasefire proposal', 'Loopback Daily', null],
+    ]);
+    expect(source.articles[2].url).toBe(`${base}/page`);
+    expect(source.articles[2].text.trim()).toBe('Mediators put forward a proposal on Thursday.');
+    expect(agents.every((agent) => agent === USER_AGENT && /^newsq\/\d/.test(agent))).toBe(true);
+  });
+
+  it('reports and skips what cannot be fetched or read, and reads the rest', async () => {
+    const limits = { timeoutMs: 1_000, maxBytes: 1024 * 1024, maxRedirects: 3 };
+    const names = ['/loop', '/elsewhere', '/big', '/slow', '/gone', '/latin1', '/page'].map((path) => `${base}${path}`);
+    const started = performance.now();
+    const source = await fetchSources([...names, 'ftp://127.0.0.1/feed.xml'], limits);
+    expect(performance.now() - started).toBeLessThan(4_000);
+    expect(source.articles.map((a) => a.title)).toEqual(['Ceasefire proposal']);
+    expect(source.skipped).toEqual([
+      { path: `${base}/loop`, reason: 'more than 3 redirects' },
+      { path: `${base}/elsewhere`, reason: 'only http and https addresses are fetched, not ftp:' },
+      { path: `${base}/big`, reason: 'larger than 1 MB' },
+      { path: `${base}/slow`, reason: 'no answer within 1 s' },
+      { path: `${base}/gone`, reason: 'the server answered 404 Not Found' },
+      { path: `${base}/latin1`, reason: 'not valid UTF-8 text' },
+      { path: 'ftp://127.0.0.1/feed.xml', reason: 'only http and https addresses are fetched, not ftp:' },
+    ]);
+  });
+
+  it('tells web addresses from paths', () => {
+    expect(['https://a.example/feed', 'HTTP://A', 'ftp://x/y'].every(isUrl)).toBe(true);
+    expect(['data/articles', './feed.xml', 'C:\\news', 'notes:today.txt'].some(isUrl)).toBe(false);
+  });
+});
