@@ -1,18 +1,25 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import type { ArticleInput } from './ingest/article.js';
 import { parseFeed } from './ingest/feed.js';
 import { htmlToDocument } from './ingest/html.js';
+import { isSitemap, parseSitemap, type SitemapPage } from './ingest/sitemap.js';
 import { readSources } from './read-sources.js';
 import type { SyncSource } from './sync.js';
 
 /** How newsq fetches: a bound on time and size, a few redirects, and its name in `User-Agent`. */
 export interface FetchLimits {
-  /** The whole fetch, body included. */
+  /** Each request, its body included. */
   timeoutMs: number;
   maxBytes: number;
   maxRedirects: number;
+  /** Time between two requests to one host: newsq never asks a site faster than this. */
+  hostIntervalMs: number;
 }
 
-export const FETCH_LIMITS: FetchLimits = { timeoutMs: 30_000, maxBytes: 16 * 1024 * 1024, maxRedirects: 5 };
+export const FETCH_LIMITS: FetchLimits = { timeoutMs: 30_000, maxBytes: 16 * 1024 * 1024, maxRedirects: 5, hostIntervalMs: 1000 };
+
+// A sitemap index names sitemaps; past this many, the rest are reported, not fetched.
+const MAX_SITEMAPS = 50;
 
 // The same two levels up from src/ (run by tsx) and dist/ (built).
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,9 +27,18 @@ export const USER_AGENT = `newsq/${version} (self-hosted news search)`;
 
 /** The articles of what was named to `index`: files and folders read, web addresses fetched. */
 export async function sourcesOf(names: string[], limits: FetchLimits = FETCH_LIMITS): Promise<SyncSource[]> {
-  const addresses = names.filter(isUrl);
-  const sources = readSources(names.filter((name) => !isUrl(name)));
-  return addresses.length > 0 ? [...sources, await fetchSources(addresses, limits)] : sources;
+  // A sitemap file named directly lists pages to fetch, as a sitemap's address does.
+  const fetched = names.filter((name) => isUrl(name) || isSitemapFile(name));
+  const sources = readSources(names.filter((name) => !fetched.includes(name)));
+  return fetched.length > 0 ? [...sources, await fetchSources(fetched, limits)] : sources;
+}
+
+function isSitemapFile(name: string): boolean {
+  try {
+    return /\.xml$/i.test(name) && statSync(name).isFile() && isSitemap(readFileSync(name, 'utf8').slice(0, 4096));
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a name given to `index` is a web address rather than a path. */
@@ -41,13 +57,14 @@ export interface Fetched {
  * Fetches a page or feed: http and https only, redirects followed up to the limit (each checked),
  * the body read up to `maxBytes`, all within `timeoutMs`. Fails with a message saying why.
  */
-export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMITS): Promise<Fetched> {
-  const signal = AbortSignal.timeout(limits.timeoutMs);
+export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMITS, pace: (url: URL) => Promise<void> = async () => {}): Promise<Fetched> {
   let url = address;
-  try {
-    for (let redirects = 0; ; redirects++) {
-      const protocol = new URL(url).protocol;
-      if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`only http and https addresses are fetched, not ${protocol}`);
+  for (let redirects = 0; ; redirects++) {
+    const target = new URL(url);
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`only http and https addresses are fetched, not ${target.protocol}`);
+    await pace(target);
+    const signal = AbortSignal.timeout(limits.timeoutMs);
+    try {
       const response = await fetch(url, { redirect: 'manual', signal, headers: { 'user-agent': USER_AGENT, accept: 'application/rss+xml, application/atom+xml, application/xml, text/xml, text/html;q=0.9, */*;q=0.5' } });
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
@@ -61,11 +78,22 @@ export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMI
         throw new Error(`the server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
       }
       return { url, contentType: response.headers.get('content-type') ?? '', body: await readLimited(response, limits.maxBytes) };
+    } catch (error) {
+      if (signal.aborted) throw new Error(`no answer within ${limits.timeoutMs / 1000} s`);
+      throw error;
     }
-  } catch (error) {
-    if (signal.aborted) throw new Error(`no answer within ${limits.timeoutMs / 1000} s`);
-    throw error;
   }
+}
+
+/** Spaces requests to each host by `intervalMs`, in the order they are asked for. */
+function hostPacer(intervalMs: number): (url: URL) => Promise<void> {
+  const next = new Map<string, number>();
+  return async (url) => {
+    const now = Date.now();
+    const at = Math.max(now, next.get(url.host) ?? 0);
+    next.set(url.host, at + intervalMs);
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  };
 }
 
 async function readLimited(response: Response, maxBytes: number): Promise<Uint8Array> {
@@ -85,36 +113,74 @@ async function readLimited(response: Response, maxBytes: number): Promise<Uint8A
 }
 
 /**
- * Fetches each address named to `index`: a feed (RSS or Atom) gives its items, any other page
- * is one article. What cannot be fetched or read is reported and skipped. These articles belong to
- * no folder (origin null): a feed's items stay indexed after they leave the feed.
+ * Fetches each address named to `index` (or reads each sitemap file): a feed (RSS or Atom) gives
+ * its items, a sitemap or sitemap index the pages it lists, fetched in turn, and any other page
+ * one article. Requests to one host are spaced by `hostIntervalMs`. What cannot be fetched or read
+ * is reported and skipped. These articles belong to no folder (origin null): a feed's items stay
+ * indexed after they leave the feed.
  */
-export async function fetchSources(addresses: string[], limits: FetchLimits = FETCH_LIMITS): Promise<SyncSource> {
+export async function fetchSources(names: string[], limits: FetchLimits = FETCH_LIMITS): Promise<SyncSource> {
   const source: SyncSource = { origin: null, articles: [], skipped: [] };
-  for (const address of addresses) {
+  const pace = hostPacer(limits.hostIntervalMs);
+  const skip = (path: string, reason: string) => void source.skipped.push({ path, reason });
+
+  /** The text at an address (or in a sitemap file), or null once reported. */
+  const read = async (name: string): Promise<{ url: string; contentType: string; text: string } | null> => {
     let fetched: Fetched;
     try {
-      fetched = await fetchUrl(address, limits);
+      fetched = isUrl(name) ? await fetchUrl(name, limits, pace) : { url: name, contentType: 'application/xml', body: readFileSync(name) };
     } catch (error) {
-      source.skipped.push({ path: address, reason: (error as Error).message });
-      continue;
+      skip(name, (error as Error).message);
+      return null;
     }
-    let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(fetched.body).replace(/^\ufeff/, '');
+      return { url: fetched.url, contentType: fetched.contentType, text: new TextDecoder('utf-8', { fatal: true }).decode(fetched.body).replace(/^\ufeff/, '') };
     } catch {
-      source.skipped.push({ path: address, reason: 'not valid UTF-8 text' });
-      continue;
+      skip(name, 'not valid UTF-8 text');
+      return null;
     }
-    if (isFeedText(fetched.contentType, text)) {
-      const feed = parseFeed(text, address);
+  };
+
+  const addPage = (name: string, url: string, html: string, listed?: SitemapPage) => {
+    const page = htmlToDocument(html);
+    const article: ArticleInput = { id: url, ...page, url, path: null, location: name };
+    // What a news sitemap says fills what the page does not.
+    if (listed) Object.assign(article, { title: page.title ?? listed.title, published: page.published ?? listed.published, source: page.source ?? listed.source });
+    if (!article.title && !article.text.trim()) skip(name, 'no title and no article text');
+    else source.articles.push(article);
+  };
+
+  const addSitemap = async (name: string, xml: string, depth: number) => {
+    let sitemap;
+    try {
+      sitemap = parseSitemap(xml);
+    } catch (error) {
+      return skip(name, `not a well-formed sitemap: ${(error as Error).message.split('\n')[0]}`);
+    }
+    if (sitemap.kind === 'index') {
+      if (depth > 0) return skip(name, 'a sitemap index inside a sitemap index (not followed)');
+      for (const [i, child] of sitemap.sitemaps.entries()) {
+        if (i >= MAX_SITEMAPS) return skip(name, `lists more than ${MAX_SITEMAPS} sitemaps: the rest were not fetched`);
+        const listed = await read(child);
+        if (listed) await addSitemap(child, listed.text, depth + 1);
+      }
+      return;
+    }
+    for (const listed of sitemap.pages) {
+      const page = await read(listed.url);
+      if (page) addPage(listed.url, page.url, page.text, listed);
+    }
+  };
+
+  for (const name of names) {
+    const got = await read(name);
+    if (!got) continue;
+    if (isSitemap(got.text)) await addSitemap(name, got.text, 0);
+    else if (isFeedText(got.contentType, got.text)) {
+      const feed = parseFeed(got.text, name);
       source.articles.push(...feed.articles);
       source.skipped.push(...feed.skipped);
-      continue;
-    }
-    const page = htmlToDocument(text);
-    if (!page.title && !page.text.trim()) source.skipped.push({ path: address, reason: 'no title and no article text' });
-    else source.articles.push({ id: fetched.url, ...page, url: fetched.url, path: null, location: address });
+    } else addPage(name, got.url, got.text);
   }
   return source;
 }

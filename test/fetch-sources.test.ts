@@ -1,23 +1,47 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchSources, isUrl, USER_AGENT } from '../src/fetch-sources.js';
+import { fetchSources, isUrl, sourcesOf, USER_AGENT } from '../src/fetch-sources.js';
+import { tempDir } from './helpers/fixtures.js';
 
 const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Loopback Wire</title>
 <item><title>Talks resume in Cairo</title><link>http://wire.test/talks</link><guid>talks-1</guid><pubDate>Fri, 01 Mar 2024 10:00:00 GMT</pubDate><description>Negotiators met again in Cairo.</description></item>
 </channel></rss>`;
 const PAGE = `<html><head><title>Ceasefire proposal</title><meta property="og:site_name" content="Loopback Daily"></head>
 <body><nav>Home | World</nav><article><h1>Ceasefire proposal</h1><p>Mediators put forward a proposal on Thursday.</p></article></body></html>`;
+const NEWS_PAGE = (n: number) => `<html><body><article><p>Story ${n} of the day, told in full.</p></article></body></html>`;
+const sitemap = (base: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+  <url><loc>${base}/news/1</loc><news:news><news:publication><news:name>Loopback Times</news:name><news:language>en</news:language></news:publication>
+    <news:publication_date>2024-03-02T09:00:00+01:00</news:publication_date><news:title>First story</news:title></news:news></url>
+  <url><loc>${base}/news/2</loc></url>
+  <url><loc>${base}/gone</loc></url>
+</urlset>`;
+const sitemapIndex = (base: string) => `<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>${base}/sitemap.xml</loc></sitemap><sitemap><loc>${base}/broken-sitemap.xml</loc></sitemap></sitemapindex>`;
 
 describe('fetching feeds and pages named to index (a real HTTP server on 127.0.0.1)', () => {
   let server: Server;
   let base: string;
   const agents: string[] = [];
+  const times: number[] = [];
 
   beforeAll(async () => {
     server = createServer((request, response) => {
       agents.push(request.headers['user-agent'] ?? '');
+      times.push(Date.now());
       switch (request.url) {
+        case '/sitemap.xml':
+          return response.writeHead(200, { 'content-type': 'application/xml' }).end(sitemap(base));
+        case '/sitemap-index.xml':
+          return response.writeHead(200, { 'content-type': 'application/xml' }).end(sitemapIndex(base));
+        case '/broken-sitemap.xml':
+          return response.writeHead(200, { 'content-type': 'application/xml' }).end('<urlset><url><loc>cut');
+        case '/news/1':
+        case '/news/2':
+          return response.writeHead(200, { 'content-type': 'text/html' }).end(NEWS_PAGE(Number(request.url.slice(-1))));
         case '/feed':
           return response.writeHead(200, { 'content-type': 'application/rss+xml' }).end(FEED);
         case '/feed-as-text':
@@ -51,8 +75,12 @@ describe('fetching feeds and pages named to index (a real HTTP server on 127.0.0
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('reads a feed’s items and a page’s article, following a redirect, naming newsq as the agent', async () => {
+  it('reads a feed’s items and a page’s article, following a redirect, naming newsq as the agent, a second apart', async () => {
+    times.length = 0;
     const source = await fetchSources([`${base}/feed`, `${base}/feed-as-text`, `${base}/moved`]);
+    // Four requests to one host (the redirect is one): never two within a second.
+    expect(times).toHaveLength(4);
+    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(950);
     expect(source.origin).toBeNull();
     expect(source.skipped).toEqual([]);
     expect(source.articles.map((a) => [a.id, a.title, a.source, a.published])).toEqual([
@@ -66,7 +94,7 @@ describe('fetching feeds and pages named to index (a real HTTP server on 127.0.0
   });
 
   it('reports and skips what cannot be fetched or read, and reads the rest', async () => {
-    const limits = { timeoutMs: 1_000, maxBytes: 1024 * 1024, maxRedirects: 3 };
+    const limits = { timeoutMs: 1_000, maxBytes: 1024 * 1024, maxRedirects: 3, hostIntervalMs: 0 };
     const names = ['/loop', '/elsewhere', '/big', '/slow', '/gone', '/latin1', '/page'].map((path) => `${base}${path}`);
     const started = performance.now();
     const source = await fetchSources([...names, 'ftp://127.0.0.1/feed.xml'], limits);
@@ -81,6 +109,23 @@ describe('fetching feeds and pages named to index (a real HTTP server on 127.0.0
       { path: `${base}/latin1`, reason: 'not valid UTF-8 text' },
       { path: 'ftp://127.0.0.1/feed.xml', reason: 'only http and https addresses are fetched, not ftp:' },
     ]);
+  });
+
+  it('fetches the pages a news sitemap lists, a sitemap index’s sitemaps, and a sitemap file named directly', async () => {
+    const limits = { timeoutMs: 2_000, maxBytes: 1024 * 1024, maxRedirects: 3, hostIntervalMs: 0 };
+    const source = await fetchSources([`${base}/sitemap-index.xml`], limits);
+    expect(source.articles.map((a) => [a.id, a.title, a.source, a.published])).toEqual([
+      [`${base}/news/1`, 'First story', 'Loopback Times', '2024-03-02'],
+      [`${base}/news/2`, null, null, null],
+    ]);
+    expect(source.articles[1].text.trim()).toBe('Story 2 of the day, told in full.');
+    expect(source.skipped.map((s) => s.path)).toEqual([`${base}/gone`, `${base}/broken-sitemap.xml`]);
+    expect(source.skipped[1].reason).toMatch(/^not a well-formed sitemap: /);
+
+    const file = join(tempDir(), 'sitemap.xml');
+    writeFileSync(file, sitemap(base));
+    const [fromFile] = await sourcesOf([file], limits);
+    expect(fromFile.articles.map((a) => a.id)).toEqual([`${base}/news/1`, `${base}/news/2`]);
   });
 
   it('tells web addresses from paths', () => {

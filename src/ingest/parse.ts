@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { articleIdProblem, type ArticleInput } from './article.js';
 import { parseFeed } from './feed.js';
 import { htmlToDocument } from './html.js';
+import { isSitemap } from './sitemap.js';
 
 /** An input that could not be read as articles, with the reason. */
 export interface Skipped {
@@ -72,6 +73,7 @@ export function parseFile(path: string, bytes: Uint8Array): ParsedFile {
     case '.atom':
     case '.rdf':
     case '.xml':
+      if (isSitemap(decoded)) return { articles: [], skipped: [{ path, reason: 'a sitemap: name it to newsq index to fetch the pages it lists' }] };
       return parseFeed(decoded, path, path);
     case '.html':
     case '.htm': {

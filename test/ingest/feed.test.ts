@@ -98,5 +98,8 @@ describe('parseFile with feeds', () => {
     expect(parseFile('feeds/news.xml', Buffer.from(ATOM)).articles[0].path).toBe('feeds/news.xml');
     expect(parseFile('feeds/daily.rdf', Buffer.from(RDF)).articles).toHaveLength(1);
     expect(parseFile('feeds/empty.atom', Buffer.from('')).skipped).toEqual([{ path: 'feeds/empty.atom', reason: 'empty file' }]);
+    expect(parseFile('site/sitemap.xml', Buffer.from('<?xml version="1.0"?><urlset><url><loc>https://a.example/1</loc></url></urlset>')).skipped).toEqual([
+      { path: 'site/sitemap.xml', reason: 'a sitemap: name it to newsq index to fetch the pages it lists' },
+    ]);
   });
 });
