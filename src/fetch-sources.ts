@@ -4,6 +4,7 @@ import { parseFeed } from './ingest/feed.js';
 import { htmlToDocument } from './ingest/html.js';
 import { isSitemap, parseSitemap, type SitemapPage } from './ingest/sitemap.js';
 import { readSources } from './read-sources.js';
+import { isWarcFile, readWarc } from './read-warc.js';
 import type { SyncSource } from './sync.js';
 
 /** How newsq fetches: a bound on time and size, a few redirects, and its name in `User-Agent`. */
@@ -25,11 +26,13 @@ const MAX_SITEMAPS = 50;
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 export const USER_AGENT = `newsq/${version} (self-hosted news search)`;
 
-/** The articles of what was named to `index`: files and folders read, web addresses fetched. */
+/** The articles of what was named to `index`: files and folders read, web archives streamed, web addresses fetched. */
 export async function sourcesOf(names: string[], limits: FetchLimits = FETCH_LIMITS): Promise<SyncSource[]> {
   // A sitemap file named directly lists pages to fetch, as a sitemap's address does.
   const fetched = names.filter((name) => isUrl(name) || isSitemapFile(name));
-  const sources = readSources(names.filter((name) => !fetched.includes(name)));
+  const archives = names.filter(isWarcFile);
+  const sources = readSources(names.filter((name) => !fetched.includes(name) && !archives.includes(name)));
+  for (const archive of archives) sources.push(await readWarc(archive));
   return fetched.length > 0 ? [...sources, await fetchSources(fetched, limits)] : sources;
 }
 
@@ -57,15 +60,15 @@ export interface Fetched {
  * Fetches a page or feed: http and https only, redirects followed up to the limit (each checked),
  * the body read up to `maxBytes`, all within `timeoutMs`. Fails with a message saying why.
  */
-export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMITS, pace: (url: URL) => Promise<void> = async () => {}): Promise<Fetched> {
+export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMITS, pacer: Pacer = hostPacer(0)): Promise<Fetched> {
   let url = address;
   for (let redirects = 0; ; redirects++) {
     const target = new URL(url);
     if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`only http and https addresses are fetched, not ${target.protocol}`);
-    await pace(target);
+    await pacer.before(target);
     const signal = AbortSignal.timeout(limits.timeoutMs);
     try {
-      const response = await fetch(url, { redirect: 'manual', signal, headers: { 'user-agent': USER_AGENT, accept: 'application/rss+xml, application/atom+xml, application/xml, text/xml, text/html;q=0.9, */*;q=0.5' } });
+      const response = await fetch(url, { redirect: 'manual', signal, headers: { 'user-agent': USER_AGENT, accept: 'application/rss+xml, application/atom+xml, application/xml, text/xml, text/html;q=0.9, */*;q=0.5' } }).finally(() => pacer.after(target));
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
         await response.body?.cancel();
@@ -85,14 +88,25 @@ export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMI
   }
 }
 
-/** Spaces requests to each host by `intervalMs`, in the order they are asked for. */
-function hostPacer(intervalMs: number): (url: URL) => Promise<void> {
-  const next = new Map<string, number>();
-  return async (url) => {
-    const now = Date.now();
-    const at = Math.max(now, next.get(url.host) ?? 0);
-    next.set(url.host, at + intervalMs);
-    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+/** Spaces the requests to each host: `before` a request waits for its turn, `after` marks its answer. */
+interface Pacer {
+  before(url: URL): Promise<void>;
+  after(url: URL): void;
+}
+
+/**
+ * Starts a request to a host no sooner than `intervalMs` after the host answered the one before
+ * (requests here are sent one at a time): the host sees them at least that far apart however late
+ * one leaves.
+ */
+function hostPacer(intervalMs: number): Pacer {
+  const answered = new Map<string, number>();
+  return {
+    async before(url) {
+      const wait = (answered.get(url.host) ?? Number.NEGATIVE_INFINITY) + intervalMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    },
+    after: (url) => void answered.set(url.host, Date.now()),
   };
 }
 
@@ -121,14 +135,14 @@ async function readLimited(response: Response, maxBytes: number): Promise<Uint8A
  */
 export async function fetchSources(names: string[], limits: FetchLimits = FETCH_LIMITS): Promise<SyncSource> {
   const source: SyncSource = { origin: null, articles: [], skipped: [] };
-  const pace = hostPacer(limits.hostIntervalMs);
+  const pacer = hostPacer(limits.hostIntervalMs);
   const skip = (path: string, reason: string) => void source.skipped.push({ path, reason });
 
   /** The text at an address (or in a sitemap file), or null once reported. */
   const read = async (name: string): Promise<{ url: string; contentType: string; text: string } | null> => {
     let fetched: Fetched;
     try {
-      fetched = isUrl(name) ? await fetchUrl(name, limits, pace) : { url: name, contentType: 'application/xml', body: readFileSync(name) };
+      fetched = isUrl(name) ? await fetchUrl(name, limits, pacer) : { url: name, contentType: 'application/xml', body: readFileSync(name) };
     } catch (error) {
       skip(name, (error as Error).message);
       return null;

@@ -10,8 +10,8 @@ export const indexSpec: CommandSpec = {
   usage: `Usage: newsq index <file-folder-or-url>... [--index-dir DIR] [--rebuild] [--threads N] [--json]
 
 Indexes articles (.txt .md .html .json .jsonl), feeds (RSS and Atom: .rss .atom .rdf .xml),
-folders recursively, sitemap files, and web addresses (a feed's items, a sitemap's pages, or one
-article page; one request a second per host). Re-running it is a
+folders recursively, web archives (.warc .warc.gz), sitemap files, and web addresses (a feed's
+items, a sitemap's pages, or one article page; one request a second per host). Re-running it is a
 sync: new and changed articles are embedded, unchanged ones skipped, and articles whose files are
 gone from the same folders removed (a feed's items stay). Unreadable input is reported and skipped.
 

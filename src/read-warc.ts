@@ -1,0 +1,101 @@
+import { createReadStream, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { WARCParser, type WARCRecord } from 'warcio';
+import type { ArticleInput } from './ingest/article.js';
+import { parseDate } from './ingest/dates.js';
+import { htmlToDocument } from './ingest/html.js';
+import type { SyncSource } from './sync.js';
+
+// A page's HTML past this is not an article page; the record is skipped, not read.
+const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+
+/** Whether a name given to `index` is a web archive file (`.warc`, `.warc.gz`). */
+export function isWarcFile(name: string): boolean {
+  if (!/\.warc(\.gz)?$/i.test(name)) return false;
+  try {
+    return statSync(name).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads the article pages of a web archive (WARC, plain or a gzip member per record), streamed
+ * record by record: each `response` record of an HTML page answered 2xx becomes an article, its
+ * id and url the record's target URI, its date the page's own or else the capture's. Only the
+ * pages' extracted text is held, never the archive. Other records are counted in one skipped
+ * entry; a truncated or malformed record ends the file, what came before it kept. A page captured
+ * twice is the later capture.
+ */
+export async function readWarc(file: string): Promise<SyncSource> {
+  const origin = resolve(file);
+  const name = basename(file);
+  const gzip = /\.gz$/i.test(file);
+  const pages = new Map<string, ArticleInput>();
+  const source: SyncSource = { origin, articles: [], skipped: [] };
+  const other = new Map<string, number>();
+  const count = (kind: string) => other.set(kind, (other.get(kind) ?? 0) + 1);
+  let position = 0;
+  const truncated = (why: string) => source.skipped.push({ path: `${name}#${position}`, reason: `truncated or malformed record (${why}): the rest of the file was not read` });
+  const parser = new WARCParser(createReadStream(origin));
+  // Whether a record's headers were read: a failure then is that record's, else the next one's.
+  let inRecord = false;
+  try {
+    for await (const record of parser) {
+      position++;
+      inRecord = true;
+      const declared = Number(record.warcHeaders.headers.get('content-length') ?? Number.NaN);
+      if (!Number.isFinite(declared)) {
+        truncated('no Content-Length');
+        break;
+      }
+      const article = await readPage(record, name, position, (reason) => source.skipped.push({ path: `${name}#${position}`, reason }), count);
+      // A record of an uncompressed archive cut short is still yielded: its length gives it away.
+      if (!gzip && parser.recordLength < parser._warcHeadersLength - parser.offset + declared) {
+        truncated(`${declared} bytes declared, fewer present`);
+        break;
+      }
+      if (article) pages.set(article.id, article);
+      inRecord = false;
+    }
+    // A gzip member cut short is never yielded: the bytes after the last record give it away.
+    if (gzip && parser.offset < statSync(origin).size) {
+      position++;
+      truncated('an incomplete gzip member');
+    }
+  } catch (error) {
+    if (!inRecord) position++;
+    truncated((error as Error).message);
+  }
+  source.articles = [...pages.values()];
+  if (other.size > 0) {
+    const kinds = [...other].map(([kind, n]) => `${n} ${kind}`).join(', ');
+    source.skipped.push({ path: name, reason: `records that are not article pages: ${kinds}` });
+  }
+  return source;
+}
+
+/** The article a record holds, or null when it is no article page (counted, or reported with why). */
+async function readPage(record: WARCRecord, name: string, position: number, skip: (reason: string) => void, count: (kind: string) => void): Promise<ArticleInput | null> {
+  const uri = record.warcTargetURI;
+  const type = record.httpHeaders?.headers.get('content-type') ?? '';
+  const status = Number(record.httpHeaders?.statusCode);
+  const ok = status >= 200 && status < 300;
+  if (record.warcType !== 'response' || !uri || !/html/i.test(type) || !ok) {
+    count(record.warcType === 'response' ? (ok ? 'non-HTML response' : 'non-2xx response') : record.warcType);
+    await record.skipFully();
+    return null;
+  }
+  if (Number(record.warcHeaders.headers.get('content-length')) > MAX_PAGE_BYTES) {
+    skip(`page larger than ${MAX_PAGE_BYTES / 1048576} MB (${uri})`);
+    await record.skipFully();
+    return null;
+  }
+  const page = htmlToDocument(await record.contentText());
+  if (!page.title && !page.text.trim()) {
+    skip(`no title and no article text (${uri})`);
+    return null;
+  }
+  const published = (page.published && parseDate(page.published)) || (record.warcDate && parseDate(record.warcDate)) || null;
+  return { id: uri, ...page, url: uri, published, path: name, location: `${name}#${position}` };
+}
