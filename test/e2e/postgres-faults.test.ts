@@ -188,4 +188,22 @@ describe('newsq on PostgreSQL, with faults: a server restart, workers killed', (
     expect(answer.status, answer.stderr).toBe(0);
     expect((JSON.parse(answer.stdout) as { results: unknown[] }).results).toHaveLength(3);
   }, 300_000);
+
+  it('a worker started while PostgreSQL is down waits for it, then indexes', async () => {
+    const work = tempDir('newsq-pg-faults-');
+    const server = await postgres();
+    const url = await server.database(join(work, 'late'));
+    await server.down();
+    const child = spawn(process.execPath, [BIN, 'index', SAMPLES, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NEWSQ_DATABASE_URL: url } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // Down until the worker has tried to open the store at least once.
+    expect(await eventually(async () => /opening the store again/.test(stderr), 60_000)).toBe(true);
+    await server.up();
+    expect(await exited, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ articles: 5, added: 5 });
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { NewsqError } from '../../errors.js';
 
@@ -33,6 +34,23 @@ export function isUnreachable(error: unknown): boolean {
   // SQLSTATE class 08, connection exceptions; 57P01-57P03, the server shutting down or starting.
   if (NETWORK_ERRORS.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code)) return true;
   return /^Connection terminated|connection error|timeout exceeded when trying to connect|not queryable/i.test(error.message);
+}
+
+/**
+ * Runs `operation`, again after a growing pause (250 ms to 4 s) while the database cannot be
+ * reached, for up to `retryMs`; `onNotice` hears of each pause. Any other failure ends it.
+ */
+export async function retryWhileUnreachable<T>(what: string, operation: () => Promise<T>, retryMs: number, onNotice?: (message: string) => void): Promise<T> {
+  const deadline = Date.now() + retryMs;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 4_000)) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isUnreachable(error) || Date.now() + wait > deadline) throw error;
+      onNotice?.(`PostgreSQL cannot be reached (${(error as Error).message}); ${what} again in ${wait} ms`);
+      await sleep(wait);
+    }
+  }
 }
 
 /** `error` as the user meets it: `unavailable` when the database cannot be reached, else as it is. */

@@ -6,7 +6,7 @@ import { articlesThrough, createReadCache, readThrough } from '../read-cache.js'
 import type { IndexReader, IndexWriter, PassageFilter, Store, StoreStats, StoredPassage } from '../store.js';
 import { GraphKeeper, REPLAY_LIMIT } from '../vector/graph-keeper.js';
 import type { HnswSettings } from '../vector/vector-index.js';
-import { asUnavailable, connect, isUnreachable, type Connection } from './connection.js';
+import { asUnavailable, connect, isUnreachable, retryWhileUnreachable, type Connection } from './connection.js';
 import { databaseGraphs, updateInTurn } from './graph-snapshots.js';
 import { openPostgresLog } from './log.js';
 import { migrate } from './schema.js';
@@ -44,7 +44,10 @@ const RETRY_MS = 5 * 60_000;
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store | null> {
   const db = connect(options.url);
   try {
-    const manifest = await openManifest(db, options);
+    // A worker (an owner) started while the database restarts waits for it, as its queue work does;
+    // a server fails at once with `unavailable` and keeps trying on its own (serve).
+    const open = () => openManifest(db, options);
+    const manifest = options.owner ? await retryWhileUnreachable('opening the store', open, RETRY_MS, options.onNotice) : await open();
     if (!manifest) {
       await db.close();
       return null;
@@ -63,6 +66,7 @@ async function openManifest(db: Connection, options: PostgresStoreOptions): Prom
   try {
     stored = await migrate(client, { create: options.owner && options.identity !== null, reset: options.owner && (options.reset ?? false) });
   } catch (error) {
+    if (isUnreachable(error)) throw error;
     throw new NewsqError('no_index', `cannot open the PostgreSQL store: ${(error as Error).message}`);
   } finally {
     client.release();

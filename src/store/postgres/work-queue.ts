@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { PreparedArticle } from '../../ingest/prepare.js';
 import type { ArticleWrite, Claim, JobProgress, WorkQueue } from '../store.js';
-import { isUnreachable, type Connection, type Queryable } from './connection.js';
+import { retryWhileUnreachable, type Connection, type Queryable } from './connection.js';
 
 export interface QueueSettings {
   /** How long a claim holds without being renewed: how soon a dead worker's batch is taken over. */
@@ -29,18 +28,7 @@ const PAGE = 500;
  * transaction which of its articles the worker still holds.
  */
 export function openWorkQueue(db: Connection, settings: QueueSettings, write: (writes: ArticleWrite[], holder: string) => Promise<string[]>): WorkQueue {
-  const retrying = async <T>(what: string, operation: () => Promise<T>): Promise<T> => {
-    const deadline = Date.now() + settings.retryMs;
-    for (let wait = 250; ; wait = Math.min(wait * 2, 4_000)) {
-      try {
-        return await operation();
-      } catch (error) {
-        if (!isUnreachable(error) || Date.now() + wait > deadline) throw error;
-        settings.onNotice?.(`PostgreSQL cannot be reached (${(error as Error).message}); ${what} again in ${wait} ms`);
-        await sleep(wait);
-      }
-    }
-  };
+  const retrying = <T>(what: string, operation: () => Promise<T>): Promise<T> => retryWhileUnreachable(what, operation, settings.retryMs, settings.onNotice);
 
   return {
     enqueue: (articles) =>
