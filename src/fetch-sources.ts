@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { ArticleInput } from './ingest/article.js';
 import { parseFeed } from './ingest/feed.js';
 import { htmlToDocument } from './ingest/html.js';
@@ -36,11 +36,19 @@ export async function sourcesOf(names: string[], limits: FetchLimits = FETCH_LIM
   return fetched.length > 0 ? [...sources, await fetchSources(fetched, limits)] : sources;
 }
 
+/** Whether a name is an XML file that opens as a sitemap (its first 4 KB read). */
 function isSitemapFile(name: string): boolean {
+  if (!/\.xml$/i.test(name)) return false;
+  let fd: number | undefined;
   try {
-    return /\.xml$/i.test(name) && statSync(name).isFile() && isSitemap(readFileSync(name, 'utf8').slice(0, 4096));
+    if (!statSync(name).isFile()) return false;
+    fd = openSync(name, 'r');
+    const head = Buffer.alloc(4096);
+    return isSitemap(head.subarray(0, readSync(fd, head)).toString('utf8'));
   } catch {
     return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
