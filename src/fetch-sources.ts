@@ -3,8 +3,8 @@ import type { ArticleInput } from './ingest/article.js';
 import { parseFeed } from './ingest/feed.js';
 import { htmlToDocument } from './ingest/html.js';
 import { isSitemap, parseSitemap, type SitemapPage } from './ingest/sitemap.js';
-import { readSources } from './read-sources.js';
-import { isWarcFile, readWarc } from './read-warc.js';
+import { filesIn, readSources } from './read-sources.js';
+import { isWarcFile, isWarcName, readWarc } from './read-warc.js';
 import type { SyncSource } from './sync.js';
 
 /** How newsq fetches: a bound on time and size, a few redirects, and its name in `User-Agent`. */
@@ -31,7 +31,17 @@ export async function sourcesOf(names: string[], limits: FetchLimits = FETCH_LIM
   // A sitemap file named directly lists pages to fetch, as a sitemap's address does.
   const fetched = names.filter((name) => isUrl(name) || isSitemapFile(name));
   const archives = names.filter(isWarcFile);
-  const sources = readSources(names.filter((name) => !fetched.includes(name) && !archives.includes(name)));
+  const local = names.filter((name) => !fetched.includes(name) && !archives.includes(name));
+  const sources = readSources(local);
+  // Archives in a folder belong to it: a later sync of the folder mirrors them too.
+  for (const [i, name] of local.entries()) {
+    if (!statSync(name).isDirectory()) continue;
+    for (const { file, path } of filesIn(name, isWarcName)) {
+      const archive = await readWarc(file, path);
+      sources[i].articles.push(...archive.articles);
+      sources[i].skipped.push(...archive.skipped);
+    }
+  }
   for (const archive of archives) sources.push(await readWarc(archive));
   return fetched.length > 0 ? [...sources, await fetchSources(fetched, limits)] : sources;
 }

@@ -24,7 +24,7 @@ export function readSources(paths: string[]): SyncSource[] {
     }
     const source: SyncSource = { origin, articles: [], skipped: [] };
     if (stats.isDirectory()) {
-      for (const file of walk(origin)) readInto(source, file, relative(origin, file).split(sep).join('/'));
+      for (const file of walk(origin, isArticleFile)) readInto(source, file, relative(origin, file).split(sep).join('/'));
     } else {
       readInto(source, origin, basename(origin), true);
     }
@@ -32,7 +32,17 @@ export function readSources(paths: string[]): SyncSource[] {
   });
 }
 
-function* walk(folder: string, visited = new Set<string>()): Generator<string> {
+/** The files in a folder, recursively, that `accept` takes by name, in name order, with their paths relative to it. */
+export function filesIn(folder: string, accept: (name: string) => boolean): { file: string; path: string }[] {
+  const origin = resolve(folder);
+  return [...walk(origin, accept)].map((file) => ({ file, path: relative(origin, file).split(sep).join('/') }));
+}
+
+function isArticleFile(name: string): boolean {
+  return ARTICLE_EXTENSIONS.includes(extname(name).toLowerCase());
+}
+
+function* walk(folder: string, accept: (name: string) => boolean, visited = new Set<string>()): Generator<string> {
   const real = realpathSync(folder);
   if (visited.has(real)) return;
   visited.add(real);
@@ -54,8 +64,8 @@ function* walk(folder: string, visited = new Set<string>()): Generator<string> {
         continue; // a dangling link
       }
     }
-    if (isDirectory) yield* walk(path, visited);
-    else if (ARTICLE_EXTENSIONS.includes(extname(entry.name).toLowerCase())) yield path;
+    if (isDirectory) yield* walk(path, accept, visited);
+    else if (accept(entry.name)) yield path;
   }
 }
 

@@ -9,9 +9,14 @@ import type { SyncSource } from './sync.js';
 // A page's HTML past this is not an article page; the record is skipped, not read.
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
 
-/** Whether a name given to `index` is a web archive file (`.warc`, `.warc.gz`). */
+/** Whether a file name is a web archive's (`.warc`, `.warc.gz`). */
+export function isWarcName(name: string): boolean {
+  return /\.warc(\.gz)?$/i.test(name);
+}
+
+/** Whether a name given to `index` is a web archive file. */
 export function isWarcFile(name: string): boolean {
-  if (!/\.warc(\.gz)?$/i.test(name)) return false;
+  if (!isWarcName(name)) return false;
   try {
     return statSync(name).isFile();
   } catch {
@@ -25,11 +30,10 @@ export function isWarcFile(name: string): boolean {
  * id and url the record's target URI, its date the page's own or else the capture's. Only the
  * pages' extracted text is held, never the archive. Other records are counted in one skipped
  * entry; a truncated or malformed record ends the file, what came before it kept. A page captured
- * twice is the later capture.
+ * twice is the later capture. `name` is the file as its articles' `path` and messages give it.
  */
-export async function readWarc(file: string): Promise<SyncSource> {
+export async function readWarc(file: string, name = basename(file)): Promise<SyncSource> {
   const origin = resolve(file);
-  const name = basename(file);
   const gzip = /\.gz$/i.test(file);
   const pages = new Map<string, ArticleInput>();
   const source: SyncSource = { origin, articles: [], skipped: [] };

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WARCRecord, WARCSerializer } from 'warcio';
 import { describe, expect, it } from 'vitest';
@@ -55,11 +55,26 @@ describe('reading web archives (WARC)', () => {
     ]);
   });
 
-  it('is read when named to index, beside folders', async () => {
+  it('is read when named to index, and inside a folder as part of it', async () => {
     const dir = tempDir();
     const file = join(dir, 'crawl.warc.gz');
     writeFileSync(file, await archive(true));
-    const sources = await sourcesOf([file]);
-    expect(sources.flatMap((s) => s.articles.map((a) => a.id))).toEqual(['https://news.example/1', 'https://news.example/2']);
+    const [named] = await sourcesOf([file]);
+    expect(named.articles.map((a) => a.id)).toEqual(['https://news.example/1', 'https://news.example/2']);
+
+    const folder = join(dir, 'archive');
+    mkdirSync(join(folder, 'crawls'), { recursive: true });
+    writeFileSync(join(folder, 'crawls', 'march.warc.gz'), await archive(true));
+    writeFileSync(join(folder, 'note.txt'), 'A note\n\nFiled beside the crawl.');
+    const sources = await sourcesOf([folder]);
+    // One source, the folder's: a later sync of it mirrors the archive's pages too.
+    expect(sources).toHaveLength(1);
+    expect(sources[0].origin).toBe(folder);
+    expect(sources[0].articles.map((a) => [a.id, a.path])).toEqual([
+      ['note.txt', 'note.txt'],
+      ['https://news.example/1', 'crawls/march.warc.gz'],
+      ['https://news.example/2', 'crawls/march.warc.gz'],
+    ]);
+    expect(sources[0].skipped.map((s) => s.path)).toEqual(['crawls/march.warc.gz#9', 'crawls/march.warc.gz']);
   });
 });
