@@ -26,8 +26,15 @@ const MAX_SITEMAPS = 50;
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 export const USER_AGENT = `newsq/${version} (self-hosted news search)`;
 
+export interface SourceOptions {
+  /** For a feed item whose text is only a summary, fetch its page and index the page's text. */
+  fetchPages?: boolean;
+  limits?: FetchLimits;
+}
+
 /** The articles of what was named to `index`: files and folders read, web archives streamed, web addresses fetched. */
-export async function sourcesOf(names: string[], limits: FetchLimits = FETCH_LIMITS): Promise<SyncSource[]> {
+export async function sourcesOf(names: string[], options: SourceOptions = {}): Promise<SyncSource[]> {
+  const limits = options.limits ?? FETCH_LIMITS;
   // A sitemap file named directly lists pages to fetch, as a sitemap's address does.
   const fetched = names.filter((name) => isUrl(name) || isSitemapFile(name));
   const archives = names.filter(isWarcFile);
@@ -43,7 +50,41 @@ export async function sourcesOf(names: string[], limits: FetchLimits = FETCH_LIM
     }
   }
   for (const archive of archives) sources.push(await readWarc(archive));
-  return fetched.length > 0 ? [...sources, await fetchSources(fetched, limits)] : sources;
+  if (fetched.length > 0) sources.push(await fetchSources(fetched, limits));
+  if (options.fetchPages) await fetchSummarizedPages(sources, limits);
+  return sources;
+}
+
+/**
+ * Replaces each feed item's summary with the text of the page it links to, when the page has more
+ * to say; the feed's title, date and outlet stay where the page gives none. A page that cannot be
+ * fetched leaves its item with the summary, and is reported.
+ */
+async function fetchSummarizedPages(sources: SyncSource[], limits: FetchLimits): Promise<void> {
+  const pacer = hostPacer(limits.hostIntervalMs);
+  for (const source of sources) {
+    for (const article of source.articles) {
+      if (!article.summary || !article.url || !/^https?:\/\//i.test(article.url)) continue;
+      let page;
+      try {
+        page = htmlToDocument(decodeText((await fetchUrl(article.url, limits, pacer)).body));
+      } catch (error) {
+        source.skipped.push({ path: article.url, reason: `page not fetched (${(error as Error).message}); the item is indexed with its summary` });
+        continue;
+      }
+      if (page.text.trim().length <= article.text.trim().length) continue;
+      Object.assign(article, { text: page.text, published: article.published ?? page.published, source: article.source ?? page.source, summary: false });
+    }
+  }
+}
+
+/** UTF-8 text, or a failure saying it is not. */
+function decodeText(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\ufeff/, '');
+  } catch {
+    throw new Error('not valid UTF-8 text');
+  }
 }
 
 /** Whether a name is an XML file that opens as a sitemap (its first 4 KB read). */
@@ -166,9 +207,9 @@ export async function fetchSources(names: string[], limits: FetchLimits = FETCH_
       return null;
     }
     try {
-      return { url: fetched.url, contentType: fetched.contentType, text: new TextDecoder('utf-8', { fatal: true }).decode(fetched.body).replace(/^\ufeff/, '') };
-    } catch {
-      skip(name, 'not valid UTF-8 text');
+      return { url: fetched.url, contentType: fetched.contentType, text: decodeText(fetched.body) };
+    } catch (error) {
+      skip(name, (error as Error).message);
       return null;
     }
   };

@@ -17,6 +17,12 @@ export type ArticleObject = z.input<typeof articleObjectSchema>;
 /** What a search asks: the HTTP API's options. `k` and `mode` default to the settings'. */
 export type SearchOptions = Partial<Pick<SearchRequest, 'k' | 'mode'>> & Omit<SearchRequest, 'k' | 'mode' | 'filter' | 'timings'> & PassageFilter;
 
+export interface IndexOptions {
+  /** For a feed item whose text is only a summary, fetch its page and index the page's text. */
+  fetchPages?: boolean;
+  onProgress?: (progress: SyncProgress) => void;
+}
+
 export interface OpenOptions {
   /** Settings as in `newsq.config.json` (`indexDir`, `store`, `search`, ...); unset ones take their defaults. */
   settings?: ConfigInput;
@@ -38,7 +44,7 @@ export interface Newsq {
    * articles embedded, unchanged ones skipped, articles whose files are gone from a folder removed,
    * what cannot be read in `skipped`.
    */
-  index(names: string[], onProgress?: (progress: SyncProgress) => void): Promise<SyncSummary>;
+  index(names: string[], options?: IndexOptions): Promise<SyncSummary>;
   /** The passages (or articles) that answer a question, as `GET /search` returns them. */
   search(question: string | SearchOptions): Promise<SearchResponse>;
   article(id: string): Promise<Article | null>;
@@ -70,7 +76,7 @@ export function newsqOver(engine: Engine): Newsq {
       const inputs = validate(z.array(articleObjectSchema), Array.isArray(articles) ? articles : [articles]).map(articleFromObject);
       return { ...(await engine.write(inputs)), ids: inputs.map((input) => input.id) };
     },
-    index: async (names, onProgress) => engine.sync(await sourcesOf(names), onProgress),
+    index: async (names, options = {}) => engine.sync(await sourcesOf(names, options), options.onProgress),
     search(question) {
       const { source, from, to, ...request } = typeof question === 'string' ? { query: question } : question;
       return engine.search({ ...request, filter: { source, from, to } });

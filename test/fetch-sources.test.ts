@@ -27,12 +27,22 @@ describe('fetching feeds and pages named to index (a real HTTP server on 127.0.0
   let base: string;
   const agents: string[] = [];
   const times: number[] = [];
+  const paths: string[] = [];
 
   beforeAll(async () => {
     server = createServer((request, response) => {
       agents.push(request.headers['user-agent'] ?? '');
       times.push(Date.now());
+      paths.push(request.url ?? '');
       switch (request.url) {
+        case '/summaries':
+          return response.writeHead(200, { 'content-type': 'application/rss+xml' }).end(`<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Brief Wire</title>
+<item><title>Talks resume</title><link>${base}/story/1</link><description>Talks resumed.</description></item>
+<item><title>Gone story</title><link>${base}/story/404</link><description>A story since removed.</description></item>
+<item><title>Full story</title><link>${base}/story/full</link><content:encoded>The feed carries this one whole.</content:encoded></item>
+</channel></rss>`);
+        case '/story/1':
+          return response.writeHead(200, { 'content-type': 'text/html' }).end(NEWS_PAGE(1).replace('Story 1 of the day', 'Negotiators from both sides met in Cairo on Friday; Story 1 of the day'));
         case '/sitemap.xml':
           return response.writeHead(200, { 'content-type': 'application/xml' }).end(sitemap(base));
         case '/sitemap-index.xml':
@@ -124,8 +134,26 @@ describe('fetching feeds and pages named to index (a real HTTP server on 127.0.0
 
     const file = join(tempDir(), 'sitemap.xml');
     writeFileSync(file, sitemap(base));
-    const [fromFile] = await sourcesOf([file], limits);
+    const [fromFile] = await sourcesOf([file], { limits });
     expect(fromFile.articles.map((a) => a.id)).toEqual([`${base}/news/1`, `${base}/news/2`]);
+  });
+
+  it('fetches the pages of feed items that carry only a summary, with --fetch-pages', async () => {
+    const limits = { timeoutMs: 2_000, maxBytes: 1024 * 1024, maxRedirects: 3, hostIntervalMs: 0 };
+    paths.length = 0;
+    const [source] = await sourcesOf([`${base}/summaries`], { fetchPages: true, limits });
+    expect(source.articles.map((a) => [a.title, a.text.trim(), a.source])).toEqual([
+      ['Talks resume', 'Negotiators from both sides met in Cairo on Friday; Story 1 of the day, told in full.', 'Brief Wire'],
+      ['Gone story', 'A story since removed.', 'Brief Wire'],
+      ['Full story', 'The feed carries this one whole.', 'Brief Wire'],
+    ]);
+    expect(source.skipped).toEqual([{ path: `${base}/story/404`, reason: 'page not fetched (the server answered 404 Not Found); the item is indexed with its summary' }]);
+    // The item the feed carries whole is not fetched.
+    expect(paths).toEqual(['/summaries', '/story/1', '/story/404']);
+    // Without the flag, no page is fetched.
+    paths.length = 0;
+    await sourcesOf([`${base}/summaries`], { limits });
+    expect(paths).toEqual(['/summaries']);
   });
 
   it('tells web addresses from paths', () => {

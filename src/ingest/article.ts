@@ -10,6 +10,8 @@ export interface ArticleInput {
   path: string | null;
   /** Where in its file, for messages: `feed.jsonl:12`, `export.json[3]`; else its path. */
   location?: string;
+  /** The text is a feed's summary of the page at `url`, not the article (`index --fetch-pages` reads the page). */
+  summary?: boolean;
 }
 
 /** Longest article id, in characters. */

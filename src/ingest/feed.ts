@@ -47,7 +47,8 @@ export function parseFeed(xml: string, location: string, path: string | null = n
   items.forEach((item, i) => {
     const where = `${location}#${i + 1}`;
     const url = link(item);
-    const content = text(item.encoded) ?? text(item.content) ?? text(item.description) ?? text(item.summary) ?? '';
+    const full = text(item.encoded) ?? text(item.content);
+    const content = full ?? text(item.description) ?? text(item.summary) ?? '';
     const title = text(item.title);
     if (!title && !content.trim()) {
       result.skipped.push({ path: where, reason: 'feed item with neither a title nor text' });
@@ -63,6 +64,7 @@ export function parseFeed(xml: string, location: string, path: string | null = n
       published: date ? parseDate(date) : null,
       path,
       location: where,
+      ...(full === null && url ? { summary: true } : {}),
     });
   });
   return result;

@@ -1,4 +1,3 @@
-import type { Embedder } from '../../embed/embedder.js';
 import { createEngine, indexLocation } from '../../engine.js';
 import type { SyncSummary } from '../../sync.js';
 import { COMMON_OPTIONS, integerFlag, parseCommand, type CommandSpec } from '../args.js';
@@ -20,8 +19,9 @@ On PostgreSQL, any number of index processes, on any machines, share the embeddi
   --index-dir DIR  index folder (default index/, or NEWSQ_INDEX_DIR)
   --rebuild        discard the existing index and build it anew
   --threads N      threads the model runs on (default: every core; NEWSQ_THREADS)
+  --fetch-pages    for a feed item whose text is only a summary, fetch its page and index that
   --json           print one summary object (skippedCount, and each skip in skipped)`,
-  options: { ...COMMON_OPTIONS, rebuild: { type: 'boolean' }, json: { type: 'boolean' }, threads: { type: 'string' } },
+  options: { ...COMMON_OPTIONS, rebuild: { type: 'boolean' }, json: { type: 'boolean' }, threads: { type: 'string' }, 'fetch-pages': { type: 'boolean' } },
   positionals: { min: 1, max: Infinity },
 };
 
@@ -30,7 +30,7 @@ export async function runIndex(argv: string[], context: CliContext): Promise<num
   if (values.help) return help(context, indexSpec);
   const threads = integerFlag(values.threads, 'threads', indexSpec.usage);
   const config = configFrom(context, values, threads === undefined ? {} : { threads }, indexSpec.usage);
-  const summary = await indexFolders(positionals, config, context, { rebuild: Boolean(values.rebuild), quiet: Boolean(values.json) });
+  const summary = await indexFolders(positionals, config, context, { rebuild: Boolean(values.rebuild), quiet: Boolean(values.json), fetchPages: Boolean(values['fetch-pages']) });
   if (values.json) context.stdout.write(`${JSON.stringify({ ...summary, skippedCount: summary.skipped.length })}\n`);
   else context.stdout.write(describeSummary(summary, indexLocation(config)));
   return 0;
@@ -41,13 +41,12 @@ export async function indexFolders(
   paths: string[],
   config: Parameters<typeof createEngine>[0],
   context: CliContext,
-  options: { rebuild: boolean; quiet: boolean; embedder?: Embedder },
+  options: { rebuild: boolean; quiet: boolean; fetchPages?: boolean },
 ): Promise<SyncSummary> {
-  const sources = await sourcesOf(paths);
+  const sources = await sourcesOf(paths, { fetchPages: options.fetchPages });
   const engine = await createEngine(config, {
     writable: true,
     rebuild: options.rebuild,
-    embedder: options.embedder,
     onNotice: (message) => context.logger.info(message),
   });
   const progress = options.quiet ? null : createProgress({ stream: context.stderr, isTty: context.isTty, width: context.columns });
