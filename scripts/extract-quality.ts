@@ -1,6 +1,7 @@
 /**
- * How well newsq's HTML reader (src/ingest/html.ts) finds an article's text in a page, against
- * Mozilla's Readability (on linkedom's DOM) followed by the same reader on what it keeps. Each
+ * How well newsq finds an article's text in a page: by markup alone (the page's `<article>` or
+ * `<main>`, else its body, navigation and asides dropped) against Mozilla's Readability (on
+ * linkedom's DOM), what `htmlToDocument` uses, falling back to markup when it finds nothing. Each
  * sample article is wrapped in page layouts a newsroom's site has: a plain `<article>`; a layout of
  * `<div>`s with navigation, a related-links sidebar, comments and a cookie notice; a "most read"
  * list and a newsletter box inside the article; comments inside the article. Per extractor and
@@ -9,11 +10,9 @@
  *
  *   npx tsx scripts/extract-quality.ts
  */
-import { Readability } from '@mozilla/readability';
-import { parseHTML } from 'linkedom';
 import { readSources } from '../src/read-sources.js';
 import { cleanArticle } from '../src/ingest/clean.js';
-import { htmlToDocument } from '../src/ingest/html.js';
+import { htmlToDocument, textByMarkup } from '../src/ingest/html.js';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -39,12 +38,8 @@ const LAYOUTS: Record<string, (title: string, paragraphs: string[]) => string> =
 
 type Extractor = (html: string) => string;
 const EXTRACTORS: Record<string, Extractor> = {
-  'newsq html.ts': (html) => htmlToDocument(html).text,
-  'Readability + html.ts': (html) => {
-    const { document } = parseHTML(html);
-    const article = new Readability(document as never).parse();
-    return article?.content ? htmlToDocument(`<body>${article.content}</body>`).text : '';
-  },
+  'markup alone': textByMarkup,
+  'Readability (htmlToDocument)': (html) => htmlToDocument(html).text,
 };
 
 const normalize = (text: string) => text.replace(/\s+/g, ' ').trim().toLowerCase();

@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { ArticleInput } from './article.js';
 import { parseDate } from './dates.js';
-import { htmlToDocument } from './html.js';
+import { htmlToText } from './html.js';
 
 /** The items of a feed as articles, and the items that could not be (with why). */
 export interface ParsedFeed {
@@ -58,7 +58,7 @@ export function parseFeed(xml: string, location: string, path: string | null = n
     result.articles.push({
       id: text(item.guid) ?? text(item.id) ?? text(item['@about']) ?? url ?? where,
       title: title ? plain(title) : null,
-      text: htmlToDocument(`<body>${content}</body>`).text.trim(),
+      text: htmlToText(content).trim(),
       url,
       source: text(item.source) ?? outlet,
       published: date ? parseDate(date) : null,
@@ -94,5 +94,5 @@ function link(item: Node): string | null {
 
 /** A title as text: feeds may carry markup or entities in it. */
 function plain(title: string): string {
-  return /[<&]/.test(title) ? htmlToDocument(`<body>${title}</body>`).text.replace(/\s+/g, ' ').trim() : title;
+  return /[<&]/.test(title) ? htmlToText(title).replace(/\s+/g, ' ').trim() : title;
 }

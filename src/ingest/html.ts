@@ -1,3 +1,5 @@
+import { readableHtml } from './readable.js';
+
 /** What an HTML page yields: its title, metadata from meta tags, and its text by paragraph. */
 export interface HtmlDocument {
   title: string | null;
@@ -11,7 +13,11 @@ const DROPPED_ELEMENTS = /<(script|style|noscript|template|svg|nav|header|footer
 const BLOCK_END = /<\/(p|div|h[1-6]|li|blockquote|section|article|tr|pre)\s*>|<br\s*\/?>/gi;
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“' };
 
-/** Extracts the readable text of an HTML page: markup, scripts, navigation and captions dropped. */
+/**
+ * Reads an HTML page: its title and metadata from its meta tags, and its article's text by
+ * paragraph, as Mozilla's Readability finds the article (navigation, related links, comments and
+ * boxes left out); a page it finds nothing in is read whole, markup dropped.
+ */
 export function htmlToDocument(html: string): HtmlDocument {
   const meta = (property: string): string | null => {
     const tag = new RegExp(`<meta\\b[^>]*(?:property|name)=["']${property}["'][^>]*>`, 'i').exec(html);
@@ -20,22 +26,34 @@ export function htmlToDocument(html: string): HtmlDocument {
   };
   const titleTag = /<title\b[^>]*>([\s\S]*?)<\/title>/i.exec(html);
   const heading = /<h1\b[^>]*>([\s\S]*?)<\/h1>/i.exec(html);
-  const bodyMatch = /<body\b[^>]*>([\s\S]*)<\/body>/i.exec(html);
-  const mainMatch = /<(article|main)\b[^>]*>([\s\S]*)<\/\1>/i.exec(bodyMatch?.[1] ?? html);
-  let body = (mainMatch?.[2] ?? bodyMatch?.[1] ?? html).replace(/<!--[\s\S]*?-->/g, '');
-  body = body.replace(DROPPED_ELEMENTS, '').replace(/<h1\b[^>]*>[\s\S]*?<\/h1>/gi, '');
-  const text = decodeEntities(body.replace(BLOCK_END, '\n\n').replace(/<[^>]+>/g, ' '))
-    .split('\n')
-    .map((line) => line.replace(/\s+/g, ' ').trim())
-    .join('\n');
   const title = meta('og:title') ?? textOf(heading?.[1]) ?? textOf(titleTag?.[1]);
+  const article = readableHtml(html);
   return {
     title,
     source: meta('og:site_name'),
     published: meta('article:published_time') ?? meta('date'),
     url: meta('og:url'),
-    text,
+    text: article === null ? textByMarkup(html) : htmlToText(article),
   };
+}
+
+/** A page's text by its markup alone: its `<article>` or `<main>`, else its body. */
+export function textByMarkup(html: string): string {
+  const bodyMatch = /<body\b[^>]*>([\s\S]*)<\/body>/i.exec(html);
+  const mainMatch = /<(article|main)\b[^>]*>([\s\S]*)<\/\1>/i.exec(bodyMatch?.[1] ?? html);
+  return htmlToText(mainMatch?.[2] ?? bodyMatch?.[1] ?? html);
+}
+
+/**
+ * The text of an HTML fragment by paragraph (blank lines between blocks): comments, scripts,
+ * navigation, captions and the `<h1>` headline dropped, entities decoded.
+ */
+export function htmlToText(fragment: string): string {
+  const body = fragment.replace(/<!--[\s\S]*?-->/g, '').replace(DROPPED_ELEMENTS, '').replace(/<h1\b[^>]*>[\s\S]*?<\/h1>/gi, '');
+  return decodeEntities(body.replace(BLOCK_END, '\n\n').replace(/<[^>]+>/g, ' '))
+    .split('\n')
+    .map((line) => line.replace(/\s+/g, ' ').trim())
+    .join('\n');
 }
 
 function textOf(fragment: string | undefined): string | null {
