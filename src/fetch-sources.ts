@@ -13,7 +13,7 @@ export interface FetchLimits {
   timeoutMs: number;
   maxBytes: number;
   maxRedirects: number;
-  /** Time between two requests to one host: newsq never asks a site faster than this. */
+  /** Time from a host's answer to the next request to it: newsq never asks a site faster. */
   hostIntervalMs: number;
 }
 
@@ -50,8 +50,10 @@ export async function sourcesOf(names: string[], options: SourceOptions = {}): P
     }
   }
   for (const archive of archives) sources.push(await readWarc(archive));
-  if (fetched.length > 0) sources.push(await fetchSources(fetched, limits));
-  if (options.fetchPages) await fetchSummarizedPages(sources, limits);
+  // One pacer for the whole run: a feed's pages are asked no sooner after the feed.
+  const pacer = hostPacer(limits.hostIntervalMs);
+  if (fetched.length > 0) sources.push(await fetchSources(fetched, limits, pacer));
+  if (options.fetchPages) await fetchSummarizedPages(sources, limits, pacer);
   return sources;
 }
 
@@ -60,8 +62,7 @@ export async function sourcesOf(names: string[], options: SourceOptions = {}): P
  * to say; the feed's title, date and outlet stay where the page gives none. A page that cannot be
  * fetched leaves its item with the summary, and is reported.
  */
-async function fetchSummarizedPages(sources: SyncSource[], limits: FetchLimits): Promise<void> {
-  const pacer = hostPacer(limits.hostIntervalMs);
+async function fetchSummarizedPages(sources: SyncSource[], limits: FetchLimits, pacer: Pacer): Promise<void> {
   for (const source of sources) {
     for (const article of source.articles) {
       if (!article.summary || !article.url || !/^https?:\/\//i.test(article.url)) continue;
@@ -192,9 +193,8 @@ async function readLimited(response: Response, maxBytes: number): Promise<Uint8A
  * is reported and skipped. These articles belong to no folder (origin null): a feed's items stay
  * indexed after they leave the feed.
  */
-export async function fetchSources(names: string[], limits: FetchLimits = FETCH_LIMITS): Promise<SyncSource> {
+export async function fetchSources(names: string[], limits: FetchLimits = FETCH_LIMITS, pacer: Pacer = hostPacer(limits.hostIntervalMs)): Promise<SyncSource> {
   const source: SyncSource = { origin: null, articles: [], skipped: [] };
-  const pacer = hostPacer(limits.hostIntervalMs);
   const skip = (path: string, reason: string) => void source.skipped.push({ path, reason });
 
   /** The text at an address (or in a sitemap file), or null once reported. */
