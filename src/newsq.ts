@@ -8,6 +8,7 @@ import type { Article } from './ingest/article.js';
 import { articleFromObject, articleObjectSchema } from './ingest/parse.js';
 import type { SearchRequest, SearchResponse } from './search/search.js';
 import { createApp, type AppOptions } from './server/app.js';
+import { searchBodySchema } from './server/schemas.js';
 import type { PassageFilter } from './store/store.js';
 import type { SyncProgress, SyncSummary } from './sync.js';
 
@@ -77,8 +78,9 @@ export function newsqOver(engine: Engine): Newsq {
       return { ...(await engine.write(inputs)), ids: inputs.map((input) => input.id) };
     },
     index: async (names, options = {}) => engine.sync(await sourcesOf(names, options), options.onProgress),
-    search(question) {
-      const { source, from, to, ...request } = typeof question === 'string' ? { query: question } : question;
+    async search(question) {
+      // Checked as the HTTP API checks a body: a mistake is a bad_request naming the field.
+      const { source, from, to, ...request } = validate(searchBodySchema, typeof question === 'string' ? { query: question } : question);
       return engine.search({ ...request, filter: { source, from, to } });
     },
     article: (id) => engine.article(id),

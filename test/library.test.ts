@@ -76,6 +76,8 @@ describe('newsq as a library', () => {
     try {
       await expect(newsq.add([{ id: 'a', text: 'fine' }, { id: 'b', title: 7 as unknown as string, text: 'x' }])).rejects.toThrow(new NewsqError('bad_request', '[1].title must be a string or null'));
       expect((await newsq.stats()).articles).toBe(0);
+      await expect(newsq.search({ query: 'Rafah', k: 500 })).rejects.toThrow(new NewsqError('bad_request', 'k must be an integer from 1 to 100'));
+      await expect(newsq.search('  ')).rejects.toThrow(new NewsqError('bad_request', 'query must not be empty'));
     } finally {
       await newsq.close();
     }
