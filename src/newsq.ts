@@ -6,17 +6,14 @@ import { createEngine, loadEmbedder, type Engine, type IndexStats } from './engi
 import { isNewsqError, validate } from './errors.js';
 import type { Article } from './ingest/article.js';
 import { articleFromObject, articleObjectSchema } from './ingest/parse.js';
-import type { SearchRequest, SearchResponse } from './search/search.js';
+import { withFilter, type SearchOptions, type SearchResponse } from './search/search.js';
 import { createApp, type AppOptions } from './server/app.js';
 import { searchBodySchema } from './server/schemas.js';
-import type { PassageFilter } from './store/store.js';
 import type { SyncProgress, SyncSummary } from './sync.js';
 
 /** An article to add: the fields of JSON ingest; `text` (or `body`, `content`) or `title` is required. */
 export type ArticleObject = z.input<typeof articleObjectSchema>;
 
-/** What a search asks: the HTTP API's options. `k` and `mode` default to the settings'. */
-export type SearchOptions = Partial<Pick<SearchRequest, 'k' | 'mode'>> & Omit<SearchRequest, 'k' | 'mode' | 'filter' | 'timings'> & PassageFilter;
 
 export interface IndexOptions {
   /** For a feed item whose text is only a summary, fetch its page and index the page's text. */
@@ -80,8 +77,7 @@ export function newsqOver(engine: Engine): Newsq {
     index: async (names, options = {}) => engine.sync(await sourcesOf(names, options), options.onProgress),
     async search(question) {
       // Checked as the HTTP API checks a body: a mistake is a bad_request naming the field.
-      const { source, from, to, ...request } = validate(searchBodySchema, typeof question === 'string' ? { query: question } : question);
-      return engine.search({ ...request, filter: { source, from, to } });
+      return engine.search(withFilter(validate(searchBodySchema, typeof question === 'string' ? { query: question } : question)));
     },
     article: (id) => engine.article(id),
     remove: (ids) => engine.remove(ids),

@@ -61,6 +61,15 @@ export interface SearchRequest {
   timings?: StageTimings;
 }
 
+/** A search as the HTTP API and the library take it: the filter's fields beside the rest; `k` and `mode` default to the settings'. */
+export type SearchOptions = Partial<Pick<SearchRequest, 'k' | 'mode'>> & Omit<SearchRequest, 'k' | 'mode' | 'filter' | 'timings'> & PassageFilter;
+
+/** Search options with the filter's fields gathered into `filter`. */
+export function withFilter(options: SearchOptions): Omit<SearchRequest, 'k' | 'mode'> & Partial<Pick<SearchRequest, 'k' | 'mode'>> {
+  const { source, from, to, ...request } = options;
+  return { ...request, filter: { source, from, to } };
+}
+
 /**
  * Answers a question with the `k` best passages: ranked, copies of one text collapsed into one
  * result, and each result's best-answering sentence marked.

@@ -9,8 +9,7 @@ import type { Engine } from '../engine.js';
 import { articleFromObject } from '../ingest/parse.js';
 import { badRequest, errorCodes, isNewsqError, NewsqError, validate, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { SearchRequest } from '../search/search.js';
-import type { PassageFilter } from '../store/store.js';
+import { withFilter, type SearchOptions } from '../search/search.js';
 import { hostGuard } from './host-guard.js';
 import { createMetrics } from './metrics.js';
 import { ArticlePage } from './pages/article-page.js';
@@ -45,9 +44,9 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
   app.use('*', metrics.middleware);
   app.use('*', hostGuard(options.allowedHosts ?? null));
   if (options.apiKey) app.use('*', requireApiKey(options.apiKey));
-  const search = async (request: ReturnType<typeof toSearchRequest>) => {
+  const search = async (asked: SearchOptions) => {
     const timings: Record<string, number> = {};
-    const response = await engine.search({ ...request, timings });
+    const response = await engine.search({ ...withFilter(asked), timings });
     if (timings.embed !== undefined) metrics.observeEmbedding(timings.embed);
     return response;
   };
@@ -59,14 +58,14 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
 
   app.openapi({ ...searchGetRoute, middleware: [utf8Query] }, async (c) => {
     const { q, ...options } = c.req.valid('query');
-    return c.json(await search(toSearchRequest(q, options)), 200);
+    return c.json(await search({ query: q, ...options }), 200);
   });
 
   app.openapi(metricsRoute, async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
 
   app.openapi({ ...searchPostRoute, middleware: [bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge(MAX_BODY_BYTES) }), jsonBody] }, async (c) => {
     const { query, ...options } = c.req.valid('json');
-    return c.json(await search(toSearchRequest(query, options)), 200);
+    return c.json(await search({ query, ...options }), 200);
   });
 
   // The web page: a GET form, so that `/?q=…` is a search anyone can share as a link. Its errors
@@ -81,7 +80,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): OpenAPIHono
       const given = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== ''));
       const { q, ...options } = validate(searchParamsSchema, given);
       // The page always shows the coverage chart and the outlets.
-      return c.html(<SearchPage form={form} response={await search(toSearchRequest(q, { timeline: 'auto', outlets: true, ...options }))} />);
+      return c.html(<SearchPage form={form} response={await search({ query: q, timeline: 'auto', outlets: true, ...options })} />);
     } catch (error) {
       if (!isNewsqError(error, 'bad_request')) throw error;
       return c.html(<SearchPage form={form} error={error.message} />, 400);
@@ -173,10 +172,6 @@ function prefersHtml(accept: string | undefined): boolean {
   return html >= 0 && (json < 0 || html < json);
 }
 
-function toSearchRequest(query: string, options: Omit<SearchRequest, 'query' | 'filter' | 'k' | 'mode'> & Partial<Pick<SearchRequest, 'k' | 'mode'>> & PassageFilter) {
-  const { source, from, to, ...rest } = options;
-  return { query, ...rest, filter: { source, from, to } };
-}
 
 const utf8Query: MiddlewareHandler = async (c, next) => {
   assertQuery(c);
