@@ -79,6 +79,27 @@ export interface ArticleVersion {
 }
 
 /**
+ * What newsq knows of a feed it follows, kept in the index so that a restart (or another replica)
+ * neither re-fetches nor re-indexes what was read: the validators of its last answer, the items it
+ * held, and when it is due again.
+ */
+export interface FeedState {
+  /** The feed's address (or file) as named. */
+  url: string;
+  /** The `ETag` and `Last-Modified` of the last answer read whole: sent back to ask "changed since?". */
+  etag: string | null;
+  lastModified: string | null;
+  /** Id → input hash of each item of the feed when it was last read whole. */
+  items: Record<string, string>;
+  /** When it was last asked for, and when it is due next (ms since the epoch). */
+  checkedAt: number;
+  dueAt: number;
+  /** Failures in a row (0 after a success), and the last one's message. */
+  failures: number;
+  error: string | null;
+}
+
+/**
  * Reads an index: search and reads, each from what writers have committed. What it derives from
  * the store (the vector graph, BM25 statistics, a read cache) follows their commits by itself.
  */
@@ -96,6 +117,8 @@ export interface IndexReader {
   /** The sentences of passages, with their vectors. */
   sentences(ids: number[]): Promise<Map<number, PassageSentences>>;
   article(id: string): Promise<StoredArticle | null>;
+  /** The state of a followed feed, null for one never polled. */
+  feedState(url: string): Promise<FeedState | null>;
   stats(): Promise<StoreStats>;
   /** Loads, or brings up to date, what searches need (the vector graph, BM25 statistics). */
   refresh(): Promise<void>;
@@ -160,6 +183,8 @@ export interface IndexWriter {
   writeArticles(writes: ArticleWrite[]): Promise<void>;
   /** Removes articles and their passages in one commit; unknown ids are ignored. */
   removeArticles(ids: string[]): Promise<void>;
+  /** Records a followed feed's state, replacing the one before. */
+  saveFeedState(state: FeedState): Promise<void>;
   /** Saves the vector graph when readers would otherwise replay too much of the log to follow. */
   flush(): Promise<void>;
   /** Flushes and releases the write lock. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { passageTerms, queryTerms } from '../../src/ingest/analyze.js';
 import type { Article } from '../../src/ingest/article.js';
 import { sentenceSpans } from '../../src/ingest/split.js';
-import type { ArticleWrite, IndexReader, Store } from '../../src/store/store.js';
+import type { ArticleWrite, FeedState, IndexReader, Store } from '../../src/store/store.js';
 import { dot } from '../../src/vector-math.js';
 import { createFakeEmbedder } from '../helpers/fake-embedder.js';
 import { tempDir } from '../helpers/fixtures.js';
@@ -130,6 +130,28 @@ export function storeContract(name: string, open: (dir: string) => Store | Promi
       await writer.close();
       await (await store.writer()).close();
       await store.close();
+    });
+
+    it('keeps each followed feed’s state, replaced whole, and across reopen when persistent', async () => {
+      const dir = tempDir();
+      const store = await open(dir);
+      const url = 'http://127.0.0.1:9/feed.xml?page=1';
+      expect(await store.reader.feedState(url)).toBeNull();
+      const first: FeedState = { url, etag: '"v1"', lastModified: 'Fri, 01 Mar 2024 10:00:00 GMT', items: { 'talks-1': 'h1', 'talks-2': 'h2' }, checkedAt: 1_700_000_000_000, dueAt: 1_700_000_300_000, failures: 0, error: null };
+      const writer = await store.writer();
+      await writer.saveFeedState(first);
+      await writer.saveFeedState({ ...first, url: 'other.xml', items: {} });
+      expect(await store.reader.feedState(url)).toEqual(first);
+      const second: FeedState = { ...first, etag: null, items: { 'talks-2': 'h2b' }, failures: 2, error: 'the server answered 503' };
+      await writer.saveFeedState(second);
+      await writer.close();
+      expect(await store.reader.feedState(url)).toEqual(second);
+      expect((await store.reader.feedState('other.xml'))?.items).toEqual({});
+      await store.close();
+      if (!persistent) return;
+      const reopened = await open(dir);
+      expect(await reopened.reader.feedState(url)).toEqual(second);
+      await reopened.close();
     });
 
     it('clamps k to the passages there are and returns nothing from an empty store', async () => {

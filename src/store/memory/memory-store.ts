@@ -3,7 +3,7 @@ import { dot } from '../../vector-math.js';
 import type { ChangeLog, PassageChange } from '../change-log.js';
 import { createLexicalIndex, type StoredPostings } from '../lexical/lexical-index.js';
 import { newManifest, type IndexIdentity } from '../manifest.js';
-import type { ArticleWrite, IndexReader, IndexWriter, PassageFilter, PassageSentences, Store, StoredArticle, StoredPassage } from '../store.js';
+import type { ArticleWrite, FeedState, IndexReader, IndexWriter, PassageFilter, PassageSentences, Store, StoredArticle, StoredPassage } from '../store.js';
 
 interface MemoryArticle {
   article: StoredArticle;
@@ -29,6 +29,7 @@ export function createMemoryStore(identity: IndexIdentity, titleWeight = 0.5): S
   const articles = new Map<string, MemoryArticle>();
   const passages = new Map<number, MemoryPassage>();
   const postings = new Map<string, Map<number, [number, number]>>();
+  const feeds = new Map<string, FeedState>();
   const commits: { generation: number; changes: PassageChange[] }[] = [];
   let generation = 0;
   let nextId = 1;
@@ -102,6 +103,7 @@ export function createMemoryStore(identity: IndexIdentity, titleWeight = 0.5): S
     vectors: async (ids) => new Map(ids.flatMap((id) => (passages.has(id) ? [[id, passages.get(id)!.passage.vector] as const] : []))),
     sentences: async (ids) => new Map(ids.flatMap((id) => (passages.has(id) ? [[id, passages.get(id)!.sentences] as const] : []))),
     article: async (id) => articles.get(id)?.article ?? null,
+    feedState: async (url) => structuredClone(feeds.get(url) ?? null),
     stats: async () => ({ articles: articles.size, passages: passages.size, bytes: 0 }),
     refresh: () => lexical.prepare(),
   };
@@ -123,6 +125,7 @@ export function createMemoryStore(identity: IndexIdentity, titleWeight = 0.5): S
         async removeArticles(ids) {
           if (ids.length > 0) commit((changes) => ids.forEach((id) => removeArticle(id, changes)));
         },
+        saveFeedState: async (state) => void feeds.set(state.url, structuredClone(state)),
         flush: async () => {},
         close: async () => void (writing = false),
       };

@@ -146,6 +146,7 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
       }),
     sentences: async (ids) => readThrough((await cache()).sentences, ids, async (missing) => tables.sentences(missing)),
     article: (id) => tables.article(id),
+    feedState: (url) => tables.feedState(url),
     async stats() {
       // While the database cannot be reached, a server that has read its size says what it read.
       try {
@@ -191,6 +192,7 @@ function storeOver(db: Connection, manifest: Manifest, options: PostgresStoreOpt
         await tables.remove(ids);
         await afterCommit();
       },
+      saveFeedState: (state) => tables.saveFeedState(state),
       flush: saveIfBehind,
       async close() {
         if (closed) return;

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 
 /** The layout newsq's tables have; a database of a newer one is refused, an older one migrated. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 // Serialises schema changes between processes that start at once (any number: an advisory lock's key).
 const SCHEMA_LOCK = 7_412_001;
@@ -10,7 +10,8 @@ const SCHEMA_LOCK = 7_412_001;
  * The tables of an index in PostgreSQL, all newsq's own (no extension): the same as the SQLite
  * store's (docs/architecture.md), and `graph_snapshots`/`graph_chunks` for the vector graph
  * saved where every replica can read it, in chunks (a `bytea` value holds at most 1 GB); from
- * schema 2, `embed_queue`, the articles indexing workers share out. Each entry migrates one version.
+ * schema 2, `embed_queue`, the articles indexing workers share out; from schema 3, `feeds`, the
+ * state of each followed feed. Each entry migrates one version.
  */
 const MIGRATIONS: string[] = [
   `
@@ -50,9 +51,10 @@ const MIGRATIONS: string[] = [
   CREATE INDEX embed_queue_by_origin ON embed_queue (origin);
   ALTER TABLE graph_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
   `,
+  `CREATE TABLE feeds (url TEXT PRIMARY KEY, state JSONB NOT NULL);`,
 ];
 
-const TABLES = ['embed_queue', 'graph_chunks', 'graph_snapshots', 'passage_log', 'postings', 'terms', 'passages', 'articles', 'meta'];
+const TABLES = ['feeds', 'embed_queue', 'graph_chunks', 'graph_snapshots', 'passage_log', 'postings', 'terms', 'passages', 'articles', 'meta'];
 
 /**
  * Brings the database's tables to {@link SCHEMA_VERSION} in one transaction (creating them in an

@@ -1,6 +1,6 @@
 import { addPosting, decodeSegmentInto, encodeSegment, packInt8, packTerms, unpackInt8, unpackTerms, type PostingsBatch } from '../codecs.js';
 import type { StoredPostings } from '../lexical/lexical-index.js';
-import type { ArticleSummary, ArticleVersion, ArticleWrite, PassageFilter, PassageSentences, StoredArticle, StoredPassage } from '../store.js';
+import type { ArticleSummary, ArticleVersion, ArticleWrite, FeedState, PassageFilter, PassageSentences, StoredArticle, StoredPassage } from '../store.js';
 import type { Connection, Queryable } from './connection.js';
 import type { PostgresLog } from './log.js';
 import { finishClaimed } from './work-queue.js';
@@ -145,6 +145,13 @@ export function openPostgresTables(db: Connection, log: PostgresLog, dimensions:
       return [...held];
     },
     remove: (ids: string[]) => commit(async (tx) => ({ removed: await removeArticles(tx, ids), added: [] })),
+    async feedState(url: string): Promise<FeedState | null> {
+      const [row] = await db.rows<{ state: Omit<FeedState, 'url'> }>('SELECT state FROM feeds WHERE url = $1', [url]);
+      return row ? { ...row.state, url } : null;
+    },
+    async saveFeedState({ url, ...state }: FeedState): Promise<void> {
+      await db.rows('INSERT INTO feeds (url, state) VALUES ($1, $2) ON CONFLICT (url) DO UPDATE SET state = excluded.state', [url, JSON.stringify(state)]);
+    },
     async article(id: string): Promise<StoredArticle | null> {
       const [row] = await db.rows<ArticleSummary & { hash: string; paragraphs: string[] }>('SELECT id, title, source, published, path, url, hash, paragraphs FROM articles WHERE id = $1', [id]);
       return row ? { id, title: row.title, source: row.source, published: row.published, path: row.path, url: row.url, hash: row.hash, paragraphs: row.paragraphs } : null;

@@ -9,7 +9,8 @@ import type Database from 'better-sqlite3';
  * - `terms` (the vocabulary) and `postings`: per term and commit, the passages holding it and how
  *   often, in their text and in their article's title (postings.ts): what BM25 reads;
  * - `passage_log`: what each commit added and removed, under its generation (`meta.generation`),
- *   back to the vector graph saved before the newest (`passage_log_floor`, `passage_log_saved`).
+ *   back to the vector graph saved before the newest (`passage_log_floor`, `passage_log_saved`);
+ * - `feeds`: each followed feed's state (`FeedState`, as JSON).
  *
  * All of a passage's rows are written and deleted in the same transaction.
  */
@@ -39,6 +40,7 @@ export function createSchema(db: Database.Database): void {
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS passage_log (generation INTEGER NOT NULL, passage_id INTEGER NOT NULL, added INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS passage_log_by_generation ON passage_log(generation);
+    CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, state TEXT NOT NULL);
     INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0'), ('passage_log_floor', '0'), ('passage_log_saved', '0'), ('postings_garbage', '0');
   `);
 }

@@ -147,6 +147,7 @@ function openDatabase(options: SqliteStoreOptions, manifest: Store['manifest'], 
     vectors: async (ids) => readThrough((await cache()).vectors, ids, async (missing) => tables.vectorsOf(missing)),
     sentences: async (ids) => readThrough((await cache()).sentences, ids, async (missing) => tables.sentences(missing)),
     article: async (id) => tables.article(id),
+    feedState: async (url) => tables.feedState(url),
     async stats() {
       const bytes = readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);
       return { articles: tables.articleCount(), passages: tables.passageCount(), bytes };
@@ -201,6 +202,7 @@ function openDatabase(options: SqliteStoreOptions, manifest: Store['manifest'], 
         tables.remove(ids);
         await afterCommit();
       },
+      saveFeedState: async (state) => tables.saveFeedState(state),
       flush,
       async close() {
         if (closed) return;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { StoredPostings } from '../lexical/lexical-index.js';
-import type { ArticleSummary, ArticleVersion, ArticleWrite, PassageFilter, PassageSentences, StoredArticle, StoredPassage } from '../store.js';
+import type { ArticleSummary, ArticleVersion, ArticleWrite, FeedState, PassageFilter, PassageSentences, StoredArticle, StoredPassage } from '../store.js';
 import { addPosting, packInt8, packTerms, unpackInt8, unpackTerms, type PostingsBatch, type TermRow } from '../codecs.js';
 import { openPostings } from './postings.js';
 import type { SqliteLog } from './sqlite-log.js';
@@ -47,6 +47,8 @@ export function openTables(db: Database.Database, log: SqliteLog, dimensions: nu
     lengths: db.prepare<[], [number, number]>('SELECT id, length FROM passages ORDER BY id').raw(),
     lengthsOf: db.prepare<[string], [number, number]>('SELECT id, length FROM passages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').raw(),
     termsOf: db.prepare<[string], { id: number; terms: Buffer }>('SELECT id, terms FROM passages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id'),
+    feedState: db.prepare<[string], { state: string }>('SELECT state FROM feeds WHERE url = ?'),
+    saveFeedState: db.prepare<[string, string]>('INSERT INTO feeds (url, state) VALUES (?, ?) ON CONFLICT (url) DO UPDATE SET state = excluded.state'),
     filtered: db.prepare<[{ source: string | null; from: string | null; to: string | null }], { id: number }>(
       `SELECT p.id FROM passages p JOIN articles a ON a.id = p.article_id WHERE ${FILTER_SQL}`,
     ),
@@ -114,6 +116,13 @@ export function openTables(db: Database.Database, log: SqliteLog, dimensions: nu
         }
       }),
     remove: (ids: string[]) => commit((removed) => ids.forEach((id) => removeArticle(id, removed))),
+    feedState(url: string): FeedState | null {
+      const row = statements.feedState.get(url);
+      return row ? { ...(JSON.parse(row.state) as Omit<FeedState, 'url'>), url } : null;
+    },
+    saveFeedState({ url, ...state }: FeedState): void {
+      statements.saveFeedState.run(url, JSON.stringify(state));
+    },
     article(id: string): StoredArticle | null {
       const row = statements.article.get(id);
       if (!row) return null;
