@@ -50,6 +50,19 @@ export const configSchema = z.strictObject({
   allowedHosts: z.array(z.string().min(1)).optional(),
   /** How long serve waits for requests in flight after SIGTERM or SIGINT before closing them. */
   shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(5000),
+  /** Feeds `newsq follow` polls when named none, and `serve` follows while it serves. */
+  follow: z
+    .strictObject({
+      feeds: z.array(z.string().min(1)).default([]),
+      /** How often each feed is asked for: a number and s, m or h (at least 1s). */
+      every: z
+        .string()
+        .refine((value) => durationMs(value) !== null, 'must be a duration of at least 1s, such as 30s, 5m or 1h')
+        .default('5m'),
+      /** For items whose text is only a summary, fetch and index their pages. */
+      fetchPages: z.boolean().default(false),
+    })
+    .prefault({}),
   hnsw: z
     .strictObject({
       m: z.number().int().min(2).max(128).default(16),
@@ -71,6 +84,14 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Reads a duration such as `30s`, `5m` or `1h` as ms; null when it is not one of at least a second. */
+export function durationMs(value: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h)$/.exec(value.trim());
+  if (!match) return null;
+  const ms = Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'];
+  return ms >= 1000 ? ms : null;
+}
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Environment variables newsq reads, and the config field each sets. */

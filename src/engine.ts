@@ -12,7 +12,7 @@ import { rankPassages, type RankedPassage, type RankSettings } from './search/ra
 import { searchPassages, type SearchRequest, type SearchResponse } from './search/search.js';
 import { assertCompatible, FORMAT_VERSION, type IndexIdentity } from './store/manifest.js';
 import { openStore } from './store/open-store.js';
-import type { IndexWriter, Store } from './store/store.js';
+import type { FeedState, IndexWriter, Store } from './store/store.js';
 import { syncArticles, type SyncProgress, type SyncSource, type SyncSummary } from './sync.js';
 
 /** Size of the index, as `newsq stats` and `/health` report it. */
@@ -41,6 +41,10 @@ export interface Engine {
   write(inputs: ArticleInput[]): Promise<SyncSummary>;
   /** Removes articles by id; returns the ids that existed. */
   remove(ids: string[]): Promise<string[]>;
+  /** A followed feed's state, null for a feed never polled. */
+  feedState(url: string): Promise<FeedState | null>;
+  /** Writes a followed feed's new and changed items (as `write` does), then records its state. */
+  writeFeed(state: FeedState, items: ArticleInput[]): Promise<SyncSummary>;
   stats(): Promise<IndexStats>;
   close(): Promise<void>;
 }
@@ -151,6 +155,14 @@ function engineOver(config: Config, embedder: Embedder, store: Store, withWriter
       return article;
     },
     write: (inputs) => withWriter((writer) => syncArticles({ writer, embedder, batchSize: config.batchSize, articleCount }, [{ origin: null, articles: inputs, skipped: [] }])),
+    feedState: (url) => reader.feedState(url),
+    writeFeed: (state, items) =>
+      withWriter(async (writer) => {
+        const summary = await syncArticles({ writer, embedder, batchSize: config.batchSize, articleCount }, [{ origin: null, articles: items, skipped: [] }]);
+        // After the items: a crash between the two reads the feed again, and finds them unchanged.
+        await writer.saveFeedState(state);
+        return summary;
+      }),
     remove: (ids) =>
       withWriter(async (writer) => {
         const present = [...(await writer.articleVersions({ ids, origins: [] })).keys()];

@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { ArticleInput } from './ingest/article.js';
 import { parseFeed } from './ingest/feed.js';
 import { htmlToDocument } from './ingest/html.js';
+import type { Skipped } from './ingest/parse.js';
 import { isSitemap, parseSitemap, type SitemapPage } from './ingest/sitemap.js';
 import { filesIn, readSources } from './read-sources.js';
 import { isWarcFile, isWarcName, readWarc } from './read-warc.js';
@@ -57,30 +58,35 @@ export async function sourcesOf(names: string[], options: SourceOptions = {}): P
   return sources;
 }
 
+/** Fetches the pages of the feed items of `sources` whose text is only a summary (see {@link fetchFullPages}). */
+async function fetchSummarizedPages(sources: SyncSource[], limits: FetchLimits, pacer: Pacer): Promise<void> {
+  for (const source of sources) source.skipped.push(...(await fetchFullPages(source.articles, limits, pacer)));
+}
+
 /**
  * Replaces each feed item's summary with the text of the page it links to, when the page has more
  * to say; the feed's title, date and outlet stay where the page gives none. A page that cannot be
- * fetched leaves its item with the summary, and is reported.
+ * fetched leaves its item with the summary, and is reported (by the item's address).
  */
-async function fetchSummarizedPages(sources: SyncSource[], limits: FetchLimits, pacer: Pacer): Promise<void> {
-  for (const source of sources) {
-    for (const article of source.articles) {
-      if (!article.summary || !article.url || !/^https?:\/\//i.test(article.url)) continue;
-      let page;
-      try {
-        page = htmlToDocument(decodeText((await fetchUrl(article.url, limits, pacer)).body));
-      } catch (error) {
-        source.skipped.push({ path: article.url, reason: `page not fetched (${(error as Error).message}); the item is indexed with its summary` });
-        continue;
-      }
-      if (page.text.trim().length <= article.text.trim().length) continue;
-      Object.assign(article, { text: page.text, published: article.published ?? page.published, source: article.source ?? page.source, summary: false });
+export async function fetchFullPages(articles: ArticleInput[], limits: FetchLimits, pacer: Pacer): Promise<Skipped[]> {
+  const skipped: Skipped[] = [];
+  for (const article of articles) {
+    if (!article.summary || !article.url || !/^https?:\/\//i.test(article.url)) continue;
+    let page;
+    try {
+      page = htmlToDocument(decodeText((await fetchUrl(article.url, limits, pacer)).body));
+    } catch (error) {
+      skipped.push({ path: article.url, reason: `page not fetched (${(error as Error).message}); the item is indexed with its summary` });
+      continue;
     }
+    if (page.text.trim().length <= article.text.trim().length) continue;
+    Object.assign(article, { text: page.text, published: article.published ?? page.published, source: article.source ?? page.source, summary: false });
   }
+  return skipped;
 }
 
 /** UTF-8 text, or a failure saying it is not. */
-function decodeText(bytes: Uint8Array): string {
+export function decodeText(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\ufeff/, '');
   } catch {
@@ -109,69 +115,112 @@ export function isUrl(name: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(name);
 }
 
-/** What a fetch brought: the address it ended at, its media type, its body. */
+/** What a fetch brought: the address it ended at, its status (200, or 304 to a conditional request), media type, validators and body. */
 export interface Fetched {
   url: string;
+  status: number;
   contentType: string;
+  etag: string | null;
+  lastModified: string | null;
   body: Uint8Array;
+}
+
+/** A fetch that failed: why, the status if the server answered, and how long it asked to be left alone. */
+export class FetchError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null = null,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+  }
 }
 
 /**
  * Fetches a page or feed: http and https only, redirects followed up to the limit (each checked),
- * the body read up to `maxBytes`, all within `timeoutMs`. Fails with a message saying why.
+ * the body read up to `maxBytes`, all within `timeoutMs`. With `headers` (`If-None-Match`,
+ * `If-Modified-Since`), a 304 answer is returned with an empty body. Fails with a
+ * {@link FetchError} saying why.
  */
-export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMITS, pacer: Pacer = hostPacer(0)): Promise<Fetched> {
+export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMITS, pacer: Pacer = hostPacer(0), headers: Record<string, string> = {}): Promise<Fetched> {
   let url = address;
   for (let redirects = 0; ; redirects++) {
     const target = new URL(url);
-    if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`only http and https addresses are fetched, not ${target.protocol}`);
-    await pacer.before(target);
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new FetchError(`only http and https addresses are fetched, not ${target.protocol}`);
     const signal = AbortSignal.timeout(limits.timeoutMs);
     try {
-      const response = await fetch(url, { redirect: 'manual', signal, headers: { 'user-agent': USER_AGENT, accept: 'application/rss+xml, application/atom+xml, application/xml, text/xml, text/html;q=0.9, */*;q=0.5' } }).finally(() => pacer.after(target));
+      const response = await pacer.turn(target, () =>
+        fetch(url, { redirect: 'manual', signal, headers: { 'user-agent': USER_AGENT, accept: 'application/rss+xml, application/atom+xml, application/xml, text/xml, text/html;q=0.9, */*;q=0.5', ...headers } }),
+      );
       const location = response.headers.get('location');
-      if (response.status >= 300 && response.status < 400 && location) {
+      if (response.status >= 300 && response.status < 400 && response.status !== 304 && location) {
         await response.body?.cancel();
-        if (redirects >= limits.maxRedirects) throw new Error(`more than ${limits.maxRedirects} redirects`);
+        if (redirects >= limits.maxRedirects) throw new FetchError(`more than ${limits.maxRedirects} redirects`);
         url = new URL(location, url).href;
         continue;
       }
+      const answered = { url, status: response.status, contentType: response.headers.get('content-type') ?? '', etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified') };
+      if (response.status === 304) {
+        await response.body?.cancel();
+        return { ...answered, body: new Uint8Array() };
+      }
       if (!response.ok) {
         await response.body?.cancel();
-        throw new Error(`the server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+        const retryAfter = response.status === 429 || response.status === 503 ? retryAfterMs(response.headers.get('retry-after')) : null;
+        throw new FetchError(`the server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`, response.status, retryAfter);
       }
-      return { url, contentType: response.headers.get('content-type') ?? '', body: await readLimited(response, limits.maxBytes) };
+      return { ...answered, body: await readLimited(response, limits.maxBytes) };
     } catch (error) {
-      if (signal.aborted) throw new Error(`no answer within ${limits.timeoutMs / 1000} s`);
-      throw error;
+      if (signal.aborted) throw new FetchError(`no answer within ${limits.timeoutMs / 1000} s`);
+      if (error instanceof FetchError) throw error;
+      throw new FetchError((error as Error).message);
     }
   }
 }
 
-/** Spaces the requests to each host: `before` a request waits for its turn, `after` marks its answer. */
-interface Pacer {
-  before(url: URL): Promise<void>;
-  after(url: URL): void;
+/** `Retry-After` in ms: seconds, or an HTTP date; null when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/** Spaces the requests to each host: `turn` runs a request when the host's turn comes. */
+export interface Pacer {
+  turn<T>(url: URL, request: () => Promise<T>): Promise<T>;
 }
 
 /**
- * Starts a request to a host no sooner than `intervalMs` after the host answered the one before
- * (requests here are sent one at a time): the host sees them at least that far apart however late
- * one leaves.
+ * Sends a host one request at a time, each no sooner than `intervalMs` after the host answered the
+ * one before: the host sees them at least that far apart however many callers ask at once, and a
+ * slow host holds up only its own requests.
  */
-function hostPacer(intervalMs: number): Pacer {
-  const answered = new Map<string, number>();
+export function hostPacer(intervalMs: number): Pacer {
+  // Per host: when its last request was answered (or failed), once it has been.
+  const answered = new Map<string, Promise<number>>();
   return {
-    async before(url) {
-      const wait = (answered.get(url.host) ?? Number.NEGATIVE_INFINITY) + intervalMs - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    turn(url, request) {
+      const previous = answered.get(url.host) ?? Promise.resolve(Number.NEGATIVE_INFINITY);
+      const run = previous.then(async (at) => {
+        const wait = at + intervalMs - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        return request();
+      });
+      answered.set(
+        url.host,
+        run.then(
+          () => Date.now(),
+          () => Date.now(),
+        ),
+      );
+      return run;
     },
-    after: (url) => void answered.set(url.host, Date.now()),
   };
 }
 
 async function readLimited(response: Response, maxBytes: number): Promise<Uint8Array> {
-  const tooLarge = () => new Error(`larger than ${maxBytes / 1048576} MB`);
+  const tooLarge = () => new FetchError(`larger than ${maxBytes / 1048576} MB`);
   if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
     await response.body?.cancel();
     throw tooLarge();
@@ -199,7 +248,7 @@ export async function fetchSources(names: string[], limits: FetchLimits = FETCH_
 
   /** The text at an address (or in a sitemap file), or null once reported. */
   const read = async (name: string): Promise<{ url: string; contentType: string; text: string } | null> => {
-    let fetched: Fetched;
+    let fetched: Pick<Fetched, 'url' | 'contentType' | 'body'>;
     try {
       fetched = isUrl(name) ? await fetchUrl(name, limits, pacer) : { url: name, contentType: 'application/xml', body: readFileSync(name) };
     } catch (error) {
@@ -259,7 +308,7 @@ export async function fetchSources(names: string[], limits: FetchLimits = FETCH_
 }
 
 /** A feed by its media type, or by its root element when a server calls it text or XML. */
-function isFeedText(contentType: string, text: string): boolean {
+export function isFeedText(contentType: string, text: string): boolean {
   if (/(rss|atom)\+xml/i.test(contentType)) return true;
   if (/html/i.test(contentType)) return false;
   return /<(rss|feed|rdf:RDF)\b/.test(text.slice(0, 4096));

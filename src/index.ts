@@ -1,5 +1,6 @@
 // newsq as a library: `import { openNewsq } from 'newsq'`.
-export { openNewsq, type ArticleObject, type IndexOptions, type Newsq, type OpenOptions } from './newsq.js';
+export { openNewsq, type ArticleObject, type FollowSettings, type IndexOptions, type Newsq, type OpenOptions } from './newsq.js';
+export type { Follower, PollReport } from './follow.js';
 export { errorCodes, isNewsqError, NewsqError, type ErrorCode } from './errors.js';
 export type { Config, ConfigInput } from './config.js';
 export type { IndexStats } from './engine.js';
@@ -8,5 +9,5 @@ export type { Coverage, OutletCount, Timeline, TimelineBucket } from './search/c
 export type { SearchGroup, SearchMode, SearchSort, TimelineOption, TimelineUnit } from './search/modes.js';
 export type { ResultPassage, SearchOptions, SearchResponse, SearchResult } from './search/search.js';
 export type { AppOptions } from './server/app.js';
-export type { ArticleSummary } from './store/store.js';
+export type { ArticleSummary, FeedState } from './store/store.js';
 export type { SyncProgress, SyncSummary } from './sync.js';

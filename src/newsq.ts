@@ -1,9 +1,10 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { sourcesOf } from './fetch-sources.js';
-import { configSchema, type Config, type ConfigInput } from './config.js';
+import { configSchema, durationMs, type Config, type ConfigInput } from './config.js';
 import { createEngine, loadEmbedder, type Engine, type IndexStats } from './engine.js';
-import { isNewsqError, validate } from './errors.js';
+import { isNewsqError, NewsqError, validate } from './errors.js';
+import { followFeeds, type Follower, type PollReport } from './follow.js';
 import type { Article } from './ingest/article.js';
 import { articleFromObject, articleObjectSchema } from './ingest/parse.js';
 import { withFilter, type SearchOptions, type SearchResponse } from './search/search.js';
@@ -19,6 +20,15 @@ export interface IndexOptions {
   /** For a feed item whose text is only a summary, fetch its page and index the page's text. */
   fetchPages?: boolean;
   onProgress?: (progress: SyncProgress) => void;
+}
+
+export interface FollowSettings {
+  /** How often each feed is asked for, such as `30s`, `5m` or `1h` (default: the config's `follow.every`). */
+  every?: string;
+  /** For items whose text is only a summary, fetch their pages (default: the config's `follow.fetchPages`). */
+  fetchPages?: boolean;
+  /** Hears how each poll went. */
+  onPoll?: (report: PollReport) => void;
 }
 
 export interface OpenOptions {
@@ -49,6 +59,12 @@ export interface Newsq {
   /** Removes articles by id; returns the ids that were there. */
   remove(ids: string[]): Promise<string[]>;
   stats(): Promise<IndexStats>;
+  /**
+   * Follows feeds (addresses or files; default: the config's `follow.feeds`) until stopped: each
+   * polled when due with conditional requests, its new and changed items indexed, failures retried
+   * with backoff. What was seen is kept in the index, so a restart fetches nothing it has.
+   */
+  follow(feeds?: string[], settings?: FollowSettings): Follower;
   /** The HTTP API and web page over this index, as a Hono app to serve or mount in a server of yours. */
   app(options?: AppOptions): OpenAPIHono;
   /** Closes the index (the model's thread, idle, does not keep the process alive). */
@@ -82,6 +98,13 @@ export function newsqOver(engine: Engine): Newsq {
     article: (id) => engine.article(id),
     remove: (ids) => engine.remove(ids),
     stats: () => engine.stats(),
+    follow(feeds = engine.config.follow.feeds, settings = {}) {
+      const { every = engine.config.follow.every, fetchPages = engine.config.follow.fetchPages, onPoll } = settings;
+      const everyMs = durationMs(every);
+      if (everyMs === null) throw new NewsqError('bad_request', `every: must be a duration of at least 1s, such as 30s, 5m or 1h (got ${JSON.stringify(every)})`);
+      if (feeds.length === 0) throw new NewsqError('bad_request', 'feeds: name at least one feed to follow');
+      return followFeeds(engine, feeds, { everyMs, fetchPages, onPoll });
+    },
     app: (appOptions) => createApp(engine, appOptions),
     close: () => engine.close(),
   };

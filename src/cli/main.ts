@@ -3,6 +3,7 @@ import { UsageError } from './args.js';
 import { runConfig } from './commands/config.js';
 import { runEmbed } from './commands/embed.js';
 import { runEval } from './commands/eval.js';
+import { runFollow } from './commands/follow.js';
 import { runIndex } from './commands/index-articles.js';
 import { runQuery } from './commands/query.js';
 import { runRemove } from './commands/remove.js';
@@ -13,6 +14,7 @@ import { processContext, type CliContext } from './context.js';
 
 const COMMANDS: Record<string, (argv: string[], context: CliContext) => number | Promise<number>> = {
   index: runIndex,
+  follow: runFollow,
   query: runQuery,
   serve: runServe,
   start: runStart,
@@ -27,6 +29,7 @@ const USAGE = `Usage: newsq <command> [options]
 
 Commands:
   index <file-or-folder>...  index news articles (a sync: re-running embeds only what changed)
+  follow <feed>...           index feeds' new items as they appear, until stopped
   query "<question>"         print the passages that answer a question
   remove <id>...             remove articles from the index
   serve                      serve the index over HTTP

@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import type { Config } from '../../config.js';
 import { createEngine, loadEmbedder, type Engine } from '../../engine.js';
 import { isNewsqError, NewsqError } from '../../errors.js';
+import type { PollReport } from '../../follow.js';
 import { newsqOver, type Newsq } from '../../newsq.js';
 import { allowedHostsFor, isLoopbackHost } from '../../server/host-guard.js';
 import { COMMON_OPTIONS, integerFlag, parseCommand, type CommandSpec } from '../args.js';
@@ -12,7 +13,8 @@ export const serveSpec: CommandSpec = {
   usage: `Usage: newsq serve [--port 8787] [--host 127.0.0.1] [--index-dir DIR]
 
 Serves an index over HTTP: GET /search?q=&k=, POST /search, GET /articles/:id, GET /health,
-the web page at /, and the OpenAPI document at /openapi.json.
+the web page at /, and the OpenAPI document at /openapi.json. Follows the feeds listed in the
+config's follow.feeds (as newsq follow does) while it serves.
 PORT and HOST in the environment work too.`,
   options: { ...COMMON_OPTIONS, port: { type: 'string' }, host: { type: 'string' } },
   positionals: { min: 0, max: 0 },
@@ -75,6 +77,8 @@ function engineOnceReachable(config: Config, open: () => Promise<Engine>, contex
     article: async (id) => (await ready()).article(id),
     write: async (inputs) => (await ready()).write(inputs),
     remove: async (ids) => (await ready()).remove(ids),
+    feedState: async (url) => (await ready()).feedState(url),
+    writeFeed: async (state, items) => (await ready()).writeFeed(state, items),
     stats: async () => (await ready()).stats(),
     async close() {
       closed = true;
@@ -105,6 +109,12 @@ export async function serveIndex(newsq: Newsq, config: Config, context: CliConte
   const app = newsq.app({ logger: context.logger, apiKey: config.apiKey, allowedHosts: allowedHostsFor(config.host, config.allowedHosts) });
   const warning = exposureWarning(config);
   if (warning) context.logger.warn(warning);
+  // The config's feeds are followed while serving: their new items appear in searches.
+  const follower = config.follow.feeds.length > 0 ? newsq.follow(config.follow.feeds, { onPoll: (report) => logPoll(context, report) }) : null;
+  const close = async () => {
+    await follower?.stop();
+    await newsq.close();
+  };
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
       const url = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
@@ -114,13 +124,13 @@ export async function serveIndex(newsq: Newsq, config: Config, context: CliConte
       );
     });
     server.once('error', (error: NodeJS.ErrnoException) => {
-      void newsq.close().finally(() => reject(error));
+      void close().finally(() => reject(error));
     });
     // Stop accepting, let requests in flight finish for up to shutdownTimeoutMs, then close what
     // remains: a client trickling a body must not hold the process open.
     const stop = () => {
       server.close(() => {
-        void newsq.close().then(() => resolve(0), reject);
+        void close().then(() => resolve(0), reject);
       });
       const http = server as Server;
       http.closeIdleConnections();
@@ -129,6 +139,13 @@ export async function serveIndex(newsq: Newsq, config: Config, context: CliConte
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+function logPoll(context: CliContext, report: PollReport): void {
+  const { feed, outcome, items, changed, error, dueAt } = report;
+  const fields = { feed, outcome, items, changed, embedded: report.summary?.embedded ?? 0, skipped: report.skipped.length, next: new Date(dueAt).toISOString() };
+  if (outcome === 'failed') context.logger.warn('feed not read', { ...fields, error });
+  else context.logger.info('feed polled', fields);
 }
 
 /** The warning due when the server is reachable from other machines with no API key, else null. */
