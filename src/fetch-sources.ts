@@ -44,18 +44,20 @@ export async function sourcesOf(names: string[], options: SourceOptions = {}): P
   // Archives in a folder belong to it: a later sync of the folder mirrors them too.
   for (const [i, name] of local.entries()) {
     if (!statSync(name).isDirectory()) continue;
-    for (const { file, path } of filesIn(name, isWarcName)) {
-      const archive = await readWarc(file, path);
-      sources[i].articles.push(...archive.articles);
-      sources[i].skipped.push(...archive.skipped);
-    }
+    const inFolder = filesIn(name, isWarcName).map(({ file, path }) => readWarc(file, path, sources[i].skipped).more);
+    if (inFolder.length > 0) sources[i].more = inTurn(inFolder);
   }
-  for (const archive of archives) sources.push(await readWarc(archive));
+  for (const archive of archives) sources.push(readWarc(archive));
   // One pacer for the whole run: a feed's pages are asked no sooner after the feed.
   const pacer = hostPacer(limits.hostIntervalMs);
   if (fetched.length > 0) sources.push(await fetchSources(fetched, limits, pacer));
   if (options.fetchPages) await fetchSummarizedPages(sources, limits, pacer);
   return sources;
+}
+
+/** The items of each iterable, one iterable after another. */
+async function* inTurn<T>(iterables: AsyncIterable<T>[]): AsyncGenerator<T> {
+  for (const iterable of iterables) yield* iterable;
 }
 
 /** Fetches the pages of the feed items of `sources` whose text is only a summary (see {@link fetchFullPages}). */

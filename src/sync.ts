@@ -17,6 +17,11 @@ export interface SyncSource {
   origin: string | null;
   articles: ArticleInput[];
   skipped: Skipped[];
+  /**
+   * More of its articles, read as the sync consumes them, a batch at a time (a web archive is
+   * streamed so that it is never held whole); `skipped` is complete once they are all read.
+   */
+  more?: AsyncIterable<ArticleInput[]>;
 }
 
 export interface SyncSummary {
@@ -73,29 +78,52 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   const stored = await writer.articleVersions({ ids: sources.flatMap((source) => source.articles.map((article) => article.id)), origins: [...origins] });
   const summary: SyncSummary = { articles: 0, added: 0, updated: 0, removed: 0, unchanged: 0, embedded: 0, skipped: [], seconds: 0 };
   const seen = new Set<string>();
-  const pending: { origin: string | null; input: ArticleInput; hash: string }[] = [];
+  const pending: PendingInput[] = [];
+  let streamed = 0;
 
+  /** The article to embed, or null when it is unchanged or skipped. */
+  const sort = (source: SyncSource, input: ArticleInput): PendingInput | null => {
+    if (seen.has(input.id)) {
+      summary.skipped.push({ path: input.location ?? input.path ?? input.id, reason: `duplicate article id ${input.id}` });
+      return null;
+    }
+    const problem = articleIdProblem(input.id);
+    if (problem) {
+      summary.skipped.push({ path: input.location ?? input.path ?? input.id, reason: `the id ${JSON.stringify(input.id)} ${problem}` });
+      return null;
+    }
+    seen.add(input.id);
+    const hash = hashInput(input);
+    if (stored.get(input.id)?.hash !== hash) return { origin: source.origin, input, hash };
+    summary.unchanged++;
+    return null;
+  };
   for (const source of sources) {
-    summary.skipped.push(...source.skipped);
+    if (!source.more) summary.skipped.push(...source.skipped);
     for (const input of source.articles) {
-      if (seen.has(input.id)) {
-        summary.skipped.push({ path: input.location ?? input.path ?? input.id, reason: `duplicate article id ${input.id}` });
-        continue;
+      const item = sort(source, input);
+      if (item) pending.push(item);
+    }
+  }
+  // Streamed articles are sorted a batch at a time, against the stored versions of that batch.
+  async function* fromStreams(): AsyncGenerator<PendingInput> {
+    for (const source of sources) {
+      if (!source.more) continue;
+      for await (const batch of source.more) {
+        for (const [id, version] of await writer.articleVersions({ ids: batch.map((input) => input.id), origins: [] })) stored.set(id, version);
+        for (const input of batch) {
+          const item = sort(source, input);
+          if (!item) continue;
+          streamed++;
+          yield item;
+        }
       }
-      const problem = articleIdProblem(input.id);
-      if (problem) {
-        summary.skipped.push({ path: input.location ?? input.path ?? input.id, reason: `the id ${JSON.stringify(input.id)} ${problem}` });
-        continue;
-      }
-      seen.add(input.id);
-      const hash = hashInput(input);
-      if (stored.get(input.id)?.hash === hash) summary.unchanged++;
-      else pending.push({ origin: source.origin, input, hash });
+      summary.skipped.push(...source.skipped);
     }
   }
 
   const windows = { maxTokens: embedder.maxTokens, countTokens: (text: string) => embedder.countTokens(text) };
-  const work: Work = { context, pending, summary, stored, windows, started, onProgress };
+  const work: Work = { context, pending, streamed: fromStreams(), found: () => pending.length + streamed, summary, stored, windows, started, onProgress };
   // Articles from folders can wait in a queue other workers share; those written through the API are written here and now.
   if (writer.queue && origins.size > 0 && sources.every((source) => source.origin !== null)) await embedShared(work, writer.queue, origins, seen);
   else await embedHere(work);
@@ -113,10 +141,17 @@ export async function syncArticles(context: SyncContext, sources: SyncSource[], 
   return summary;
 }
 
+/** An article a sync found new or changed, with where it came from and its input hash. */
+type PendingInput = { origin: string | null; input: ArticleInput; hash: string };
+
 /** What a sync found to embed, and what it has to tell. */
 interface Work {
   context: SyncContext;
-  pending: { origin: string | null; input: ArticleInput; hash: string }[];
+  /** What was read before the sync began, then what streamed sources yield as it goes. */
+  pending: PendingInput[];
+  streamed: AsyncIterable<PendingInput>;
+  /** How many articles to embed it has found so far. */
+  found: () => number;
   summary: SyncSummary;
   stored: Map<string, ArticleVersion>;
   windows: WindowOptions;
@@ -125,7 +160,7 @@ interface Work {
 }
 
 /** Embeds and commits the pending articles in this process, a group at a time. */
-async function embedHere({ context, pending, summary, stored, windows, started, onProgress }: Work): Promise<void> {
+async function embedHere({ context, pending, streamed, found, summary, stored, windows, started, onProgress }: Work): Promise<void> {
   const { writer, embedder } = context;
   let group: Pending[] = [];
   let groupPassages = 0;
@@ -136,9 +171,9 @@ async function embedHere({ context, pending, summary, stored, windows, started, 
   const report = (passagesDone: number) =>
     onProgress?.({
       articlesDone: done + summary.unchanged,
-      articlesTotal: pending.length + summary.unchanged,
+      articlesTotal: found() + summary.unchanged,
       passagesDone,
-      passagesEstimate: prepared > 0 ? Math.round((preparedPassages / prepared) * pending.length) : 0,
+      passagesEstimate: prepared > 0 ? Math.round((preparedPassages / prepared) * found()) : 0,
       elapsedMs: performance.now() - started,
     });
   const commitGroup = async () => {
@@ -159,7 +194,7 @@ async function embedHere({ context, pending, summary, stored, windows, started, 
     groupPassages = 0;
   };
 
-  for (const { origin, input, hash } of pending) {
+  for await (const { origin, input, hash } of concat(pending, streamed)) {
     const article = prepareOrSkip(input, windows, summary);
     prepared++;
     if (!article) continue;
@@ -178,14 +213,9 @@ async function embedHere({ context, pending, summary, stored, windows, started, 
  * done, by whichever workers: a batch held by a worker that died is taken over once its claim
  * expires. Progress is the whole job's.
  */
-async function embedShared({ context, pending, summary, stored, windows, onProgress }: Work, queue: WorkQueue, origins: Set<string>, seen: Set<string>): Promise<void> {
+async function embedShared({ context, pending, streamed, summary, stored, windows, onProgress }: Work, queue: WorkQueue, origins: Set<string>, seen: Set<string>): Promise<void> {
   const mine = [...origins];
-  // A page at a time, so that other workers start on the first while this one prepares the rest.
-  // Workers syncing the same folders take the pages in different random orders and leave out what
-  // another has queued as it is: between them, they clean and split most articles once.
-  const pages = shuffled(Array.from({ length: Math.ceil(pending.length / QUEUE_PAGE) }, (_, n) => n));
-  for (const n of pages) {
-    const page = pending.slice(n * QUEUE_PAGE, (n + 1) * QUEUE_PAGE);
+  const enqueue = async (page: PendingInput[]) => {
     const waiting = await queue.waiting(page.map(({ input }) => input.id));
     const queued: QueuedArticle[] = [];
     for (const { origin, input, hash } of page) {
@@ -194,7 +224,20 @@ async function embedShared({ context, pending, summary, stored, windows, onProgr
       if (prepared) queued.push({ origin: origin!, hash, prepared });
     }
     await queue.enqueue(queued);
+  };
+  // A page at a time, so that other workers start on the first while this one prepares the rest.
+  // Workers syncing the same folders take the pages in different random orders and leave out what
+  // another has queued as it is: between them, they clean and split most articles once.
+  for (const n of shuffled(Array.from({ length: Math.ceil(pending.length / QUEUE_PAGE) }, (_, n) => n))) await enqueue(pending.slice(n * QUEUE_PAGE, (n + 1) * QUEUE_PAGE));
+  // Streamed articles are queued in the order they come.
+  let page: PendingInput[] = [];
+  for await (const item of streamed) {
+    page.push(item);
+    if (page.length < QUEUE_PAGE) continue;
+    await enqueue(page);
+    page = [];
   }
+  if (page.length > 0) await enqueue(page);
   await queue.forget(mine, [...seen]);
 
   let job: JobProgress = await queue.progress(mine);
@@ -231,6 +274,12 @@ async function embedShared({ context, pending, summary, stored, windows, onProgr
     // Nothing free, but articles of the job still held by other workers: wait for them, or for their claims to expire.
     if (!claim) await sleep(WAIT_FOR_OTHERS_MS);
   }
+}
+
+/** The items of an array, then those of an async iterable. */
+async function* concat<T>(first: T[], then: AsyncIterable<T>): AsyncGenerator<T> {
+  yield* first;
+  yield* then;
 }
 
 /** The values in a random order (Fisher-Yates). */
