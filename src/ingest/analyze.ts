@@ -25,6 +25,14 @@ function tokens(text: string): string[] {
   return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
+/**
+ * A text's words as one key: two texts with the same key have the same words in the same order
+ * (case, punctuation, spacing and diacritics aside). Empty for a text with no word.
+ */
+export function wordsKey(text: string): string {
+  return tokens(text).join(' ');
+}
+
 // Terms of words met lately (null for stop words): a language's common words come back in every passage.
 const TERM_CACHE_SIZE = 100_000;
 const terms = new Map<string, string | null>();

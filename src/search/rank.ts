@@ -1,5 +1,5 @@
 import type { Embedder } from '../embed/embedder.js';
-import { queryTerms } from '../ingest/analyze.js';
+import { queryTerms, wordsKey } from '../ingest/analyze.js';
 import type { Hit, IndexReader, PassageFilter, StoredPassage } from '../store/store.js';
 import { dot } from '../vector-math.js';
 import { fuse, type Candidate, type FusionSettings } from './fusion.js';
@@ -58,7 +58,32 @@ export async function rankCandidates(store: IndexReader, question: string, optio
   const scores = mode === 'hybrid' ? fuse(candidates, settings.fusion) : new Map(candidates.map((c) => [c.id, mode === 'dense' ? c.dense : c.lexical]));
   const ranked = candidates.map(({ id }) => ({ id, score: scores.get(id)! })).sort((a, b) => b.score - a.score);
   clock('fuse');
-  return ranked;
+  // A headline's article has its title's words among the lexical candidates'.
+  return lexical.size > 0 ? headlineFirst(store, question, ranked, [...lexical.keys()]) : ranked;
+}
+
+/**
+ * A question that is an article's headline (its words in order, case and punctuation aside) asks
+ * for that article: the best-ranked passage of each article so titled moves to the top, scored as
+ * the best. Candidates among `titled` are checked (a light read of their articles).
+ */
+async function headlineFirst(store: IndexReader, question: string, ranked: Hit[], titled: number[]): Promise<Hit[]> {
+  const key = wordsKey(question);
+  if (!key) return ranked;
+  const articles = await store.passageArticles(titled);
+  const named = new Set([...articles].filter(([, article]) => article.title && wordsKey(article.title) === key).map(([id]) => id));
+  if (named.size === 0) return ranked;
+  const top = ranked[0].score;
+  const first: Hit[] = [];
+  const articlesFirst = new Set<string>();
+  for (const hit of ranked) {
+    const article = named.has(hit.id) ? articles.get(hit.id)!.id : null;
+    if (article === null || articlesFirst.has(article)) continue;
+    articlesFirst.add(article);
+    first.push({ id: hit.id, score: top });
+  }
+  const moved = new Set(first.map((hit) => hit.id));
+  return [...first, ...ranked.filter((hit) => !moved.has(hit.id))];
 }
 
 /** Every candidate passage ranked for a question, read whole from the store (evaluation, diagnostics). */
