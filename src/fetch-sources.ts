@@ -141,15 +141,16 @@ export class FetchError extends Error {
 /**
  * Fetches a page or feed: http and https only, redirects followed up to the limit (each checked),
  * the body read up to `maxBytes`, all within `timeoutMs`. With `headers` (`If-None-Match`,
- * `If-Modified-Since`), a 304 answer is returned with an empty body. Fails with a
- * {@link FetchError} saying why.
+ * `If-Modified-Since`), a 304 answer is returned with an empty body. `stop` abandons the request.
+ * Fails with a {@link FetchError} saying why.
  */
-export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMITS, pacer: Pacer = hostPacer(0), headers: Record<string, string> = {}): Promise<Fetched> {
+export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMITS, pacer: Pacer = hostPacer(0), headers: Record<string, string> = {}, stop?: AbortSignal): Promise<Fetched> {
   let url = address;
   for (let redirects = 0; ; redirects++) {
     const target = new URL(url);
     if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new FetchError(`only http and https addresses are fetched, not ${target.protocol}`);
-    const signal = AbortSignal.timeout(limits.timeoutMs);
+    const timeout = AbortSignal.timeout(limits.timeoutMs);
+    const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
     try {
       const response = await pacer.turn(target, () =>
         fetch(url, { redirect: 'manual', signal, headers: { 'user-agent': USER_AGENT, accept: 'application/rss+xml, application/atom+xml, application/xml, text/xml, text/html;q=0.9, */*;q=0.5', ...headers } }),
@@ -173,7 +174,8 @@ export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMI
       }
       return { ...answered, body: await readLimited(response, limits.maxBytes) };
     } catch (error) {
-      if (signal.aborted) throw new FetchError(`no answer within ${limits.timeoutMs / 1000} s`);
+      if (stop?.aborted) throw new FetchError('stopped');
+      if (timeout.aborted) throw new FetchError(`no answer within ${limits.timeoutMs / 1000} s`);
       if (error instanceof FetchError) throw error;
       throw new FetchError((error as Error).message);
     }

@@ -22,6 +22,8 @@ export interface FollowOptions {
   limits?: FetchLimits;
   /** Hears how each poll went. */
   onPoll?: (report: PollReport) => void;
+  /** Abandons a poll's request (the follower stopping): nothing is recorded for it. */
+  stop?: AbortSignal;
 }
 
 /** How one poll of one feed went. */
@@ -101,7 +103,8 @@ export function followFeeds(index: FeedIndex, feeds: string[], options: FollowOp
         await pause(wait, stopping.signal);
         continue;
       }
-      const report = await pollFeed(inTurn, feed, state, { ...options, limits }, pacer);
+      const report = await pollFeed(inTurn, feed, state, { ...options, limits, stop: stopping.signal }, pacer);
+      if (stopping.signal.aborted) break;
       dueHere = report.dueAt;
       options.onPoll?.(report);
     }
@@ -125,7 +128,7 @@ export async function pollFeed(index: FeedIndex, feed: string, state: FeedState 
   const before: FeedState = state ?? { url: feed, etag: null, lastModified: null, items: {}, checkedAt: 0, dueAt: 0, failures: 0, error: null };
   const report = { feed, items: 0, changed: 0, summary: null, skipped: [] as Skipped[], error: null };
   try {
-    const answer = await readFeed(feed, before, limits, pacer);
+    const answer = await readFeed(feed, before, limits, pacer, options.stop);
     const fine = { checkedAt: started, dueAt: started + options.everyMs, failures: 0, error: null };
     if (answer.notModified) {
       await index.writeFeed({ ...before, ...fine }, []);
@@ -148,6 +151,7 @@ export async function pollFeed(index: FeedIndex, feed: string, state: FeedState 
     skipped.push(...summary.skipped);
     return { ...report, outcome: 'read', items: parsed.articles.length, changed: changed.length, summary, skipped, dueAt: fine.dueAt };
   } catch (error) {
+    if (options.stop?.aborted) return { ...report, outcome: 'failed', error: 'stopped', dueAt: before.dueAt };
     const failures = before.failures + 1;
     // Counted from the failure: Retry-After is from the answer that carried it.
     const dueAt = Date.now() + backoffMs(failures, options.everyMs, error instanceof FetchError ? error.retryAfterMs : null);
@@ -159,7 +163,7 @@ export async function pollFeed(index: FeedIndex, feed: string, state: FeedState 
 }
 
 /** A feed's text, or that it has not changed since `state` was recorded. */
-async function readFeed(feed: string, state: FeedState, limits: FetchLimits, pacer: Pacer): Promise<{ notModified: boolean; text: string; contentType: string; etag: string | null; lastModified: string | null }> {
+async function readFeed(feed: string, state: FeedState, limits: FetchLimits, pacer: Pacer, stop?: AbortSignal): Promise<{ notModified: boolean; text: string; contentType: string; etag: string | null; lastModified: string | null }> {
   if (!isUrl(feed)) {
     // A file's validator is its modification time and size.
     let stats;
@@ -174,7 +178,7 @@ async function readFeed(feed: string, state: FeedState, limits: FetchLimits, pac
     return { notModified: false, text: decodeText(readFileSync(feed)), contentType: 'application/xml', etag, lastModified: null };
   }
   const conditional = { ...(state.etag && { 'if-none-match': state.etag }), ...(state.lastModified && { 'if-modified-since': state.lastModified }) };
-  const fetched = await fetchUrl(feed, limits, pacer, conditional);
+  const fetched = await fetchUrl(feed, limits, pacer, conditional, stop);
   if (fetched.status === 304) return { notModified: true, text: '', contentType: fetched.contentType, etag: state.etag, lastModified: state.lastModified };
   return { notModified: false, text: decodeText(fetched.body), contentType: fetched.contentType, etag: fetched.etag, lastModified: fetched.lastModified };
 }

@@ -211,4 +211,22 @@ describe('following feeds over time', () => {
     expect(again.at).toBeGreaterThanOrEqual(first.dueAt - 5);
     expect(embedder.embedded).toBe(embedded);
   }, 15_000);
+
+  it('stops without waiting for a host that does not answer, and records nothing for the abandoned poll', async () => {
+    const server = await startFeedServer();
+    server.answers.push(silence);
+    const dir = tempDir();
+    const engine = await openEngine(dir);
+    const reports: PollReport[] = [];
+    const follower = followFeeds(engine, [server.feed], { everyMs: 1000, limits: { ...FETCH_LIMITS, timeoutMs: 60_000 }, onPoll: (report) => reports.push(report) });
+    while (server.requests.length === 0) await sleep(20);
+    const stopping = Date.now();
+    await follower.stop();
+    // Well before the request's own 60 s limit.
+    expect(Date.now() - stopping).toBeLessThan(10_000);
+    expect(reports).toEqual([]);
+    expect(await engine.feedState(server.feed)).toBeNull();
+    await engine.close();
+    await server.close();
+  }, 30_000);
 });
