@@ -1,7 +1,8 @@
 /**
  * A web archive of 10,000 article pages, indexed by `newsq index` in its own process: its peak
- * memory against the same command on a 10-page archive (the model, the store, the process), and
- * whether each page is found by a question made of its headline. Pages are SciFact documents
+ * memory against the same command on half the pages (memory bounded: no more for more pages) and
+ * on ten long pages that fill the model's batches at its longest input (the model's own memory),
+ * and whether each page is found by a question made of its headline. Pages are SciFact documents
  * (title as headline) and then NPL ones (their first words as headline), from ../shared/eval.
  *
  *   npx tsx scripts/warc-scale.ts [pages]
@@ -68,19 +69,28 @@ function indexArchive(file: string, indexDir: string): Promise<{ peakMb: number;
 }
 
 const list = pages(PAGES);
-const small = join(work, 'small.warc.gz');
+// The model's own memory: ten long pages (40 documents each) fill the model's batches at its
+// longest input, as the archive's many pages do.
+const long = Array.from({ length: 10 }, (_, n) => {
+  const part = list.slice(n * 40, (n + 1) * 40);
+  return { url: `https://long.example/${n}`, headline: part[0].headline, text: part.map((page) => page.text).join(' ') };
+});
+const model = join(work, 'model.warc.gz');
+const half = join(work, 'half.warc.gz');
 const large = join(work, 'large.warc.gz');
-await writeArchive(small, list.slice(0, 10));
+await writeArchive(model, long);
+await writeArchive(half, list.slice(0, Math.floor(list.length / 2)));
 await writeArchive(large, list);
-const baseline = await indexArchive(small, join(work, 'small'));
+const baseline = await indexArchive(model, join(work, 'model'));
+const halfway = await indexArchive(half, join(work, 'half'));
 const full = await indexArchive(large, join(work, 'large'));
 
 const engine = await createEngine(resolveConfig({}, { indexDir: join(work, 'large') }), { writable: false });
-const missed: string[] = [];
+const missed: Page[] = [];
 for (const page of list) {
   const { results } = await engine.search({ query: page.headline, k: 10 });
   const found = results.some((r) => r.article.id === page.url || r.alsoIn.some((a) => a.id === page.url));
-  if (!found) missed.push(page.url);
+  if (!found) missed.push(page);
 }
 const { articles, passages } = await engine.stats();
 await engine.close();
@@ -92,10 +102,11 @@ console.log(
     articles,
     passages,
     'index s': full.seconds,
-    'peak MB, 10 pages': baseline.peakMb,
+    'peak MB, the model (10 long pages)': baseline.peakMb,
+    'peak MB, half the pages': halfway.peakMb,
     'peak MB, all pages': full.peakMb,
-    'more than 10 pages, MB': full.peakMb - baseline.peakMb,
+    'more than the model, MB': full.peakMb - baseline.peakMb,
     'found by headline (top 10)': `${list.length - missed.length}/${list.length}`,
-    missed: missed.slice(0, 10),
+    missed: missed.map((page) => `${page.url} ${JSON.stringify(page.headline)}`),
   }),
 );
