@@ -1,6 +1,7 @@
 import type { Embedder } from '../embed/embedder.js';
 import { queryTerms, wordsKey } from '../ingest/analyze.js';
-import type { Hit, IndexReader, PassageFilter, StoredPassage } from '../store/store.js';
+import { isNewsqError } from '../errors.js';
+import type { ArticleSummary, Hit, IndexReader, PassageFilter, StoredPassage } from '../store/store.js';
 import { dot } from '../vector-math.js';
 import { fuse, type Candidate, type FusionSettings } from './fusion.js';
 import type { SearchMode } from './modes.js';
@@ -41,6 +42,8 @@ export async function rankCandidates(store: IndexReader, question: string, optio
   const lexical = new Map<number, number>();
   if (mode !== 'dense') for (const hit of await store.lexical(queryTerms(question), settings.candidates, filter)) lexical.set(hit.id, hit.score);
   clock('lexical');
+  // Their articles' titles, for a question that is a headline, are read while the question is embedded.
+  const titled = lexical.size > 0 ? store.passageArticles([...lexical.keys()]).then((articles) => articles, (error: Error) => error) : null;
   const vector = mode === 'lexical' ? null : await options.queryVector;
   clock('embed');
 
@@ -58,19 +61,25 @@ export async function rankCandidates(store: IndexReader, question: string, optio
   const scores = mode === 'hybrid' ? fuse(candidates, settings.fusion) : new Map(candidates.map((c) => [c.id, mode === 'dense' ? c.dense : c.lexical]));
   const ranked = candidates.map(({ id }) => ({ id, score: scores.get(id)! })).sort((a, b) => b.score - a.score);
   clock('fuse');
-  // A headline's article has its title's words among the lexical candidates'.
-  return lexical.size > 0 ? headlineFirst(store, question, ranked, [...lexical.keys()]) : ranked;
+  if (!titled) return ranked;
+  const articles = await titled;
+  // A server that cannot reach its database answers from what it holds, without the headline rule.
+  if (articles instanceof Error) {
+    if (isNewsqError(articles, 'unavailable')) return ranked;
+    throw articles;
+  }
+  return headlineFirst(question, ranked, articles);
 }
 
 /**
  * A question that is an article's headline (its words in order, case and punctuation aside) asks
  * for that article: the best-ranked passage of each article so titled moves to the top, scored as
- * the best. Candidates among `titled` are checked (a light read of their articles).
+ * the best. The candidates whose `articles` are given (the lexical ones: a headline's article has
+ * its words) are checked.
  */
-async function headlineFirst(store: IndexReader, question: string, ranked: Hit[], titled: number[]): Promise<Hit[]> {
+function headlineFirst(question: string, ranked: Hit[], articles: Map<number, ArticleSummary>): Hit[] {
   const key = wordsKey(question);
   if (!key) return ranked;
-  const articles = await store.passageArticles(titled);
   const named = new Set([...articles].filter(([, article]) => article.title && wordsKey(article.title) === key).map(([id]) => id));
   if (named.size === 0) return ranked;
   const top = ranked[0].score;
