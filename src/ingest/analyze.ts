@@ -25,12 +25,17 @@ function tokens(text: string): string[] {
   return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
+// A title longer than this (in characters of its words) is not looked up whole.
+const MAX_HEADLINE_LENGTH = 300;
+
 /**
- * A text's words as one key: two texts with the same key have the same words in the same order
- * (case, punctuation, spacing and diacritics aside). Empty for a text with no word.
+ * The term every passage of an article holds for its whole title, and a question that is that
+ * title asks for: its words in order, case, punctuation and diacritics aside. No word's term can
+ * be one (it has spaces, and a `#`). Null for a title with no word, or a very long one.
  */
-export function wordsKey(text: string): string {
-  return tokens(text).join(' ');
+export function headlineTerm(text: string): string | null {
+  const words = tokens(text).join(' ');
+  return words && words.length <= MAX_HEADLINE_LENGTH ? `#${words}` : null;
 }
 
 // Terms of words met lately (null for stop words): a language's common words come back in every passage.
@@ -63,7 +68,8 @@ export interface PassageTerms {
 
 /**
  * Analyzes a passage's text with its article's title, whose words count for every passage of the
- * article. The one analysis passages (when indexed) and questions ({@link queryTerms}) go through.
+ * article, as does its {@link headlineTerm}. The one analysis passages (when indexed) and
+ * questions ({@link queryTerms}) go through.
  */
 export function passageTerms(text: string, title: string | null): PassageTerms {
   const inText = tokens(text);
@@ -80,6 +86,8 @@ export function passageTerms(text: string, title: string | null): PassageTerms {
   };
   count(inText, 'inText');
   count(inTitle, 'inTitle');
+  const headline = title ? headlineTerm(title) : null;
+  if (headline) counts.set(headline, { term: headline, inText: 0, inTitle: 1 });
   return { terms: [...counts.values()], length: inText.length + inTitle.length };
 }
 

@@ -1,14 +1,13 @@
 import type { Embedder } from '../embed/embedder.js';
-import { queryTerms, wordsKey } from '../ingest/analyze.js';
+import { headlineTerm, queryTerms } from '../ingest/analyze.js';
 import { isNewsqError } from '../errors.js';
-import type { ArticleSummary, Hit, IndexReader, PassageFilter, StoredPassage } from '../store/store.js';
+import type { Hit, IndexReader, PassageFilter, StoredPassage } from '../store/store.js';
 import { dot } from '../vector-math.js';
 import { fuse, type Candidate, type FusionSettings } from './fusion.js';
 import type { SearchMode } from './modes.js';
 
-// The best passages by words whose articles' titles are compared with the question: reading them
-// costs about 0.2 ms (SQLite, pages in memory), while the question is embedded.
-const HEADLINE_CANDIDATES = 30;
+// Passages of the articles a headline names that are looked at (an article's passages each hold it).
+const HEADLINE_PASSAGES = 200;
 
 export interface RankSettings {
   fusion: FusionSettings;
@@ -46,9 +45,11 @@ export async function rankCandidates(store: IndexReader, question: string, optio
   const lexical = new Map<number, number>();
   if (mode !== 'dense') for (const hit of await store.lexical(queryTerms(question), settings.candidates, filter)) lexical.set(hit.id, hit.score);
   clock('lexical');
-  // The titles of the best of them, for a question that is a headline, are read while the question is embedded.
-  const best = [...lexical.keys()].slice(0, HEADLINE_CANDIDATES);
-  const titled = best.length > 0 ? store.passageArticles(best).then((articles) => articles, (error: Error) => error) : null;
+  // The passages of articles whose title the question is: looked up while the question is embedded.
+  const headline = headlineTerm(question);
+  const titled = headline ? headlinePassages(store, headline, filter) : null;
+  // Observed at once: a failure of the search meanwhile must not leave it unhandled.
+  titled?.catch(() => {});
   const vector = mode === 'lexical' ? null : await options.queryVector;
   clock('embed');
 
@@ -66,35 +67,40 @@ export async function rankCandidates(store: IndexReader, question: string, optio
   const scores = mode === 'hybrid' ? fuse(candidates, settings.fusion) : new Map(candidates.map((c) => [c.id, mode === 'dense' ? c.dense : c.lexical]));
   const ranked = candidates.map(({ id }) => ({ id, score: scores.get(id)! })).sort((a, b) => b.score - a.score);
   clock('fuse');
-  if (!titled) return ranked;
-  const articles = await titled;
-  // A server that cannot reach its database answers from what it holds, without the headline rule.
-  if (articles instanceof Error) {
-    if (isNewsqError(articles, 'unavailable')) return ranked;
-    throw articles;
-  }
-  return headlineFirst(question, ranked, articles);
+  const named = await titled;
+  return named && named.size > 0 ? headlineFirst(ranked, named) : ranked;
 }
 
 /**
- * A question that is an article's headline (its words in order, case and punctuation aside) asks
- * for that article: the best-ranked passage of each article so titled moves to the top, scored as
- * the best. The candidates whose `articles` are given (the best by words: a headline's article has
- * its words, in its title) are checked.
+ * The passages of the articles titled `headline` (their {@link headlineTerm}), with their article
+ * ids; null when the store cannot be reached (a server answers from what it holds, without them).
  */
-function headlineFirst(question: string, ranked: Hit[], articles: Map<number, ArticleSummary>): Hit[] {
-  const key = wordsKey(question);
-  if (!key) return ranked;
-  const named = new Set([...articles].filter(([, article]) => article.title && wordsKey(article.title) === key).map(([id]) => id));
-  if (named.size === 0) return ranked;
-  const top = ranked[0].score;
+async function headlinePassages(store: IndexReader, headline: string, filter: PassageFilter | undefined): Promise<Map<number, string> | null> {
+  try {
+    const hits = await store.lexical([{ term: headline, count: 1 }], HEADLINE_PASSAGES, filter);
+    if (hits.length === 0) return new Map();
+    const articles = await store.passageArticles(hits.map((hit) => hit.id));
+    return new Map([...articles].map(([id, article]) => [id, article.id]));
+  } catch (error) {
+    if (isNewsqError(error, 'unavailable')) return null;
+    throw error;
+  }
+}
+
+/**
+ * A question that is an article's headline asks for that article: the best-ranked passage of each
+ * article so titled (`named`: passage id → article id) moves to the top, scored as the best; an
+ * article none of whose passages was a candidate comes next, by its first passage found.
+ */
+function headlineFirst(ranked: Hit[], named: Map<number, string>): Hit[] {
+  const top = ranked[0]?.score ?? 1;
   const first: Hit[] = [];
-  const articlesFirst = new Set<string>();
-  for (const hit of ranked) {
-    const article = named.has(hit.id) ? articles.get(hit.id)!.id : null;
-    if (article === null || articlesFirst.has(article)) continue;
-    articlesFirst.add(article);
-    first.push({ id: hit.id, score: top });
+  const placed = new Set<string>();
+  for (const { id } of [...ranked, ...[...named.keys()].map((id) => ({ id }))]) {
+    const article = named.get(id);
+    if (article === undefined || placed.has(article)) continue;
+    placed.add(article);
+    first.push({ id, score: top });
   }
   const moved = new Set(first.map((hit) => hit.id));
   return [...first, ...ranked.filter((hit) => !moved.has(hit.id))];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { passageTerms, queryTerms } from '../../src/ingest/analyze.js';
+import { headlineTerm, passageTerms, queryTerms } from '../../src/ingest/analyze.js';
 
 const terms = (question: string) => queryTerms(question).map(({ term }) => term);
 
@@ -30,9 +30,22 @@ describe('lexical analysis, the same for passages and questions', () => {
     const { terms: counted, length } = passageTerms('Talks in Cairo: the talks resumed.', 'Cairo talks');
     expect(length).toBe(8);
     expect(counted.sort((a, b) => a.term.localeCompare(b.term))).toEqual([
+      // The whole title, as a question that is the headline looks it up.
+      { term: '#cairo talks', inText: 0, inTitle: 1 },
       { term: 'cairo', inText: 1, inTitle: 1 },
       { term: 'resum', inText: 1, inTitle: 0 },
       { term: 'talk', inText: 2, inTitle: 1 },
     ]);
+  });
+
+  it('gives a title and a question that is it one headline term, case, punctuation and diacritics aside', () => {
+    expect(headlineTerm('At the Gates of Death.')).toBe('#at the gates of death');
+    expect(headlineTerm('at the gates of death')).toBe(headlineTerm('At the Gates of Death.'));
+    expect(headlineTerm('Café “naïve”')).toBe(headlineTerm('cafe naive'));
+    expect(headlineTerm('the gates of death')).not.toBe(headlineTerm('At the Gates of Death.'));
+    expect(headlineTerm('—?!')).toBeNull();
+    expect(headlineTerm('word '.repeat(100))).toBeNull();
+    // No question's words can be it.
+    expect(queryTerms('#at the gates of death').map(({ term }) => term)).not.toContain('#at the gates of death');
   });
 });

@@ -19,8 +19,8 @@ describe('a question that is a headline', () => {
   });
   afterAll(() => engine.close());
 
-  it('finds the articles so titled first, case and punctuation aside, in hybrid and lexical modes', async () => {
-    for (const mode of ['hybrid', 'lexical'] as const) {
+  it('finds the articles so titled first, case and punctuation aside', async () => {
+    for (const mode of ['hybrid', 'lexical', 'dense'] as const) {
       const { results } = await engine.search({ query: 'at the Gates of DEATH', k: 5, mode });
       expect(results.slice(0, 2).map((result) => result.article.id).sort()).toEqual(['apoptosis', 'apoptosis-copy']);
       expect(results[0].score).toBe(results[1].score);
@@ -28,6 +28,18 @@ describe('a question that is a headline', () => {
       // Each article once at the top: its other passages, if any, keep their places.
       expect(new Set(results.map((result) => result.article.id)).size).toBe(results.length);
     }
+  });
+
+  it('finds an article so titled though none of its passages is among the question’s candidates, and keeps to a filter', async () => {
+    // Many articles use the title's one word more than the article titled with it.
+    const many = Array.from({ length: 120 }, (_, n) => article(`summary-${n}`, `Report ${n}`, `Summary ${n}: a summary of the summary of item ${n}, summary upon summary.`));
+    await engine.write([...many, { ...article('summary', 'Summary', 'Cell division proceeds in four phases.'), source: 'Cell Journal' }]);
+    for (const mode of ['hybrid', 'lexical', 'dense'] as const) {
+      const { results } = await engine.search({ query: 'Summary', k: 5, mode });
+      expect(results[0].article.id).toBe('summary');
+    }
+    const elsewhere = await engine.search({ query: 'Summary', k: 5, mode: 'lexical', filter: { source: 'Other Outlet' } });
+    expect(elsewhere.results.map((result) => result.article.id)).not.toContain('summary');
   });
 
   it('leaves a question that is only part of a headline, or its words in another order, to the ranking', async () => {
