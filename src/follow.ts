@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeText, FETCH_LIMITS, FetchError, fetchFullPages, fetchUrl, hostPacer, isFeedText, isUrl, type FetchLimits, type Pacer } from './fetch-sources.js';
 import type { ArticleInput } from './ingest/article.js';
@@ -109,7 +110,8 @@ export function followFeeds(index: FeedIndex, feeds: string[], options: FollowOp
       options.onPoll?.(report);
     }
   };
-  const running = Promise.all([...new Set(feeds)].map(follow));
+  // A feed file is known by its absolute path: its state is found again from any working folder.
+  const running = Promise.all([...new Set(feeds.map((feed) => (isUrl(feed) ? feed : resolve(feed))))].map(follow));
   return {
     async stop() {
       stopping.abort();
