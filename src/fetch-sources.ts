@@ -149,12 +149,22 @@ export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMI
   for (let redirects = 0; ; redirects++) {
     const target = new URL(url);
     if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new FetchError(`only http and https addresses are fetched, not ${target.protocol}`);
-    const timeout = AbortSignal.timeout(limits.timeoutMs);
-    const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
+    // The time limit runs from the request's turn (a host's earlier requests may hold it up), until its body is read.
+    const controller = new AbortController();
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const abandon = () => controller.abort();
+    if (stop?.aborted) abandon();
+    stop?.addEventListener('abort', abandon, { once: true });
     try {
-      const response = await pacer.turn(target, () =>
-        fetch(url, { redirect: 'manual', signal, headers: { 'user-agent': USER_AGENT, accept: 'application/rss+xml, application/atom+xml, application/xml, text/xml, text/html;q=0.9, */*;q=0.5', ...headers } }),
-      );
+      const response = await pacer.turn(target, () => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, limits.timeoutMs);
+        const accept = 'application/rss+xml, application/atom+xml, application/xml, text/xml, text/html;q=0.9, */*;q=0.5';
+        return fetch(url, { redirect: 'manual', signal: controller.signal, headers: { 'user-agent': USER_AGENT, accept, ...headers } });
+      });
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && response.status !== 304 && location) {
         await response.body?.cancel();
@@ -175,9 +185,12 @@ export async function fetchUrl(address: string, limits: FetchLimits = FETCH_LIMI
       return { ...answered, body: await readLimited(response, limits.maxBytes) };
     } catch (error) {
       if (stop?.aborted) throw new FetchError('stopped');
-      if (timeout.aborted) throw new FetchError(`no answer within ${limits.timeoutMs / 1000} s`);
+      if (timedOut) throw new FetchError(`no answer within ${limits.timeoutMs / 1000} s`);
       if (error instanceof FetchError) throw error;
       throw new FetchError((error as Error).message);
+    } finally {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', abandon);
     }
   }
 }
