@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchSources, isUrl, sourcesOf, USER_AGENT } from '../src/fetch-sources.js';
+import { fetchSources, isUrl, retryAfterMs, sourcesOf, USER_AGENT } from '../src/fetch-sources.js';
 import { tempDir } from './helpers/fixtures.js';
 
 const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>Loopback Wire</title>
@@ -159,5 +159,18 @@ describe('fetching feeds and pages named to index (a real HTTP server on 127.0.0
   it('tells web addresses from paths', () => {
     expect(['https://a.example/feed', 'HTTP://A', 'ftp://x/y'].every(isUrl)).toBe(true);
     expect(['data/articles', './feed.xml', 'C:\\news', 'notes:today.txt'].some(isUrl)).toBe(false);
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads seconds or an HTTP date, and nothing else', () => {
+    const now = Date.parse('2026-12-03T10:00:00Z');
+    expect(retryAfterMs('120', now)).toBe(120_000);
+    expect(retryAfterMs(' 5 ', now)).toBe(5_000);
+    expect(retryAfterMs('Thu, 03 Dec 2026 10:02:00 GMT', now)).toBe(120_000);
+    // A date already past asks for no wait.
+    expect(retryAfterMs('Thu, 03 Dec 2026 09:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('soon', now)).toBeNull();
+    expect(retryAfterMs(null, now)).toBeNull();
   });
 });
