@@ -4,15 +4,16 @@
  * writes bench/results.json. Uses the SciFact corpus in ../shared/eval when present (the first
  * BENCH_DOCS documents), else the sample articles repeated.
  *
- *   npm run bench                 indexing, HTTP latency, breakdown, HNSW recall, 10k and 100k, peers
- *   npm run bench -- --only=http  indexing and the sections named (http, breakdown, hnsw, updates, peers, large, scale, postgres)
+ *   npm run bench                 the encoder, indexing, HTTP latency, breakdown, HNSW recall, 10k and 100k, peers
+ *   npm run bench -- --only=http  indexing and the sections named (encoder, http, breakdown, hnsw, updates, peers, large, scale, postgres)
+ *   npm run bench -- --only=encoder   the encoder section alone
  *   BENCH_SCALE=1000000 npm run bench:scale    the scale section alone at 1M vectors
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { AutoModel, AutoTokenizer } from '@huggingface/transformers';
+import { AutoTokenizer } from '@huggingface/transformers';
 import { create, insertMultiple, search } from '@orama/orama';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
@@ -24,6 +25,7 @@ import type { ArticleInput } from '../src/ingest/article.js';
 import { parseFile } from '../src/ingest/parse.js';
 import { prepareArticle } from '../src/ingest/prepare.js';
 import { BUNDLED_MODEL_ID } from '../src/embed/model-cache.js';
+import { batchesByLength } from '../src/embed/transformers-embedder.js';
 import { CHUNKER_VERSION } from '../src/ingest/split.js';
 import { FORMAT_VERSION } from '../src/store/manifest.js';
 import { passageTerms } from '../src/ingest/analyze.js';
@@ -31,6 +33,7 @@ import { openStore } from '../src/store/open-store.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
 import { VectorIndex } from '../src/store/vector/vector-index.js';
+import { LINEAR_MACS_PER_TOKEN, attentionMacs, buildEncoder, productCeiling, startEncoderRunner, type TokenBatch } from './encoder-lib.js';
 import { exactTopK, mb, median, percentile, printTable, realisticVectors, recallAtK, round, time } from './bench-lib.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -67,7 +70,10 @@ const { articles, queries, questions, corpus } = loadCorpus();
 results.corpus = corpus;
 console.log(`newsq bench: ${corpus}, ${queries.length} queries, ${machine()}`);
 
-if (!ONLY_SCALE) {
+if (only?.length === 1 && only[0] === 'encoder') {
+  await benchEncoder();
+} else if (!ONLY_SCALE) {
+  if (runs('encoder')) await benchEncoder();
   await benchIndexing();
   const vectors = readVectors();
   const queryVectors = await embedder.embed(queries);
@@ -136,36 +142,34 @@ function distinct(questions: string[], count: number): string[] {
   return out;
 }
 
-/** 1. Whole `index` against the bare model (tokenizer + ONNX session) on the same passages. */
-async function benchIndexing(): Promise<void> {
+/** The bench's passages as `index` cuts them, and their token ids as the model takes them (special tokens included). */
+async function benchPassages(): Promise<{ passages: string[]; tokenize: (text: string) => number[] }> {
   const windows = { maxTokens: embedder.maxTokens, countTokens: (t: string) => embedder.countTokens(t) };
   const passages = articles.flatMap((a) => prepareArticle(a, windows).passages.map((p) => p.text));
-  const modelDir = join(config.cacheDir, 'models');
   const { env } = await import('@huggingface/transformers');
-  env.localModelPath = modelDir;
+  env.localModelPath = join(config.cacheDir, 'models');
   env.allowRemoteModels = false;
   const tokenizer = await AutoTokenizer.from_pretrained(BUNDLED_MODEL_ID);
-  const model = await AutoModel.from_pretrained(BUNDLED_MODEL_ID, { dtype: 'q8', session_options: { intraOpNumThreads: 2, interOpNumThreads: 1 } });
-  // The bare model at its fastest: each passage tokenized once (the tokenizer's encode), sorted by
-  // token count and run through the ONNX session in batches of one token count (the encoder takes
-  // no padding).
-  const { Tensor } = await import('@huggingface/transformers');
-  const run = (rows: number[][]) => {
-    const ids = BigInt64Array.from(rows.flat(), BigInt);
-    const dims = [rows.length, rows[0].length];
-    return model({ input_ids: new Tensor('int64', ids, dims), token_type_ids: new Tensor('int64', new BigInt64Array(ids.length), dims) });
-  };
-  const bare = async () => {
-    const encoded = passages.map((text) => tokenizer.encode(text).slice(0, config.maxTokens));
-    encoded.sort((a, b) => a.length - b.length);
-    for (let i = 0; i < encoded.length; ) {
-      let end = i + 1;
-      while (end < encoded.length && end - i < config.batchSize && encoded[end].length === encoded[i].length) end++;
-      await run(encoded.slice(i, end));
-      i = end;
-    }
-  };
-  await run([tokenizer.encode('warm up')]);
+  return { passages, tokenize: (text) => tokenizer.encode(text).slice(0, config.maxTokens) };
+}
+
+/** Token batches as newsq forms them: one token count a batch, at most the configured batch size. */
+function tokenBatches(encoded: number[][]): TokenBatch[] {
+  return batchesByLength(
+    encoded.map((ids) => ids.length),
+    config.batchSize,
+  ).map((batch) => batch.map((i) => encoded[i]));
+}
+
+/** 1. Whole `index` against the bare model (tokenizer + the model's ONNX sessions) on the same passages. */
+async function benchIndexing(): Promise<void> {
+  const { passages, tokenize } = await benchPassages();
+  // The bare model at its fastest: each passage tokenized once, batches of one token count run by
+  // newsq's encoder on one session of one thread per core, each taking the next batch (section 1b).
+  const cores = config.threads ?? availableParallelism();
+  const runner = await startEncoderRunner(buildEncoder('fused', 'q8'), cores, 1);
+  const bare = async () => runner.run(tokenBatches(passages.map(tokenize)));
+  await runner.run(tokenBatches([tokenize('warm up')]));
   // Alternating runs, best of three each: this machine's speed drifts over a minute.
   const bareRuns: number[] = [];
   const newsqRuns: number[] = [];
@@ -176,6 +180,7 @@ async function benchIndexing(): Promise<void> {
     newsqRuns.push(await time(async () => (summary = await engine.sync([{ origin: 'bench', articles, skipped: [] }]))));
     await engine.close();
   }
+  await runner.close();
   const bareMs = Math.min(...bareRuns);
   const newsqMs = Math.min(...newsqRuns);
   const words = median(passages.map((p) => p.split(/\s+/).length));
@@ -188,7 +193,55 @@ async function benchIndexing(): Promise<void> {
     'runs (bare; newsq) s': `${bareRuns.map((ms) => round(ms / 1000, 1)).join(', ')}; ${newsqRuns.map((ms) => round(ms / 1000, 1)).join(', ')}`,
   };
   results.indexing = row;
-  printTable('1. Indexing throughput (q8): the whole index command vs the bare model (encode + ONNX session) on the same passages', [row]);
+  printTable('1. Indexing throughput (q8): the whole index command vs the bare model (tokenizer + ONNX sessions) on the same passages', [row]);
+}
+
+/**
+ * 1b. The encoder alone: the int8 product's ceiling at the encoder's shapes, then the standard
+ * graph newsq built before (scripts/standard-encoder.ts) and its fused graph side by side, each on
+ * one session with every thread and on one session of one thread per core, on the same passages;
+ * and questions, one at a time.
+ */
+async function benchEncoder(): Promise<void> {
+  const cores = config.threads ?? availableParallelism();
+  const ceiling = await productCeiling(4096, cores);
+  printTable(`1b. The int8 product alone (MatMulIntegerToFloat) at the encoder's shapes, ${cores} threads: ${round(ceiling.gmacs, 0)} GMAC/s at their mix`, ceiling.rows);
+
+  const { passages, tokenize } = await benchPassages();
+  const encoded = passages.map(tokenize);
+  const batches = tokenBatches(encoded);
+  const macs = encoded.reduce((sum, ids) => sum + ids.length * LINEAR_MACS_PER_TOKEN + attentionMacs(ids.length), 0);
+  const setups = [
+    { graph: 'standard', sessions: 1, threads: cores },
+    { graph: 'fused', sessions: 1, threads: cores },
+    { graph: 'standard', sessions: cores, threads: 1 },
+    { graph: 'fused', sessions: cores, threads: 1 },
+  ] as const;
+  const runners = await Promise.all(setups.map((setup) => startEncoderRunner(buildEncoder(setup.graph, 'q8'), setup.sessions, setup.threads)));
+  for (const runner of runners) await runner.run(batches.slice(-2));
+  // Alternating runs, best of three each.
+  const passageRuns = setups.map(() => [] as number[]);
+  for (let round = 0; round < 3; round++) for (const [i, runner] of runners.entries()) passageRuns[i].push(await runner.run(batches));
+  const questionRuns = setups.map(() => [] as number[]);
+  const asked = queries.map(tokenize).map((ids) => [ids]);
+  for (let round = 0; round < 3; round++) for (const i of [0, 1]) questionRuns[i].push(median(await runners[i].runEach(asked)));
+  await Promise.all(runners.map((runner) => runner.close()));
+
+  const best = passageRuns.map((runs) => Math.min(...runs));
+  const rows = setups.map((setup, i) => ({
+    graph: setup.graph,
+    sessions: `${setup.sessions} x ${setup.threads} thread${setup.threads > 1 ? 's' : ''}`,
+    'passages/s': round((passages.length / best[i]) * 1000, 1),
+    'vs standard, 1 session': round(best[0] / best[i], 2),
+    'GMAC/s': round(macs / best[i] / 1e6, 0),
+    'share of ceiling': `${round((macs / best[i] / 1e6 / ceiling.gmacs) * 100, 0)}%`,
+    'question p50 ms': i < 2 ? round(Math.min(...questionRuns[i]), 3) : '',
+    'runs s': passageRuns[i].map((ms) => round(ms / 1000, 1)).join(', '),
+  }));
+  const speedup = round(best[0] / best[3], 2);
+  const questionRatio = round(Math.min(...questionRuns[1]) / Math.min(...questionRuns[0]), 2);
+  results.encoder = { ceiling, rows, speedup, questionRatio };
+  printTable(`1b. The encoder on ${passages.length} passages (best of three alternating runs) and ${asked.length} questions one at a time: fused graph on one-thread sessions ${speedup}x the standard graph on one session; a question ${questionRatio}x its time`, rows);
 }
 
 function readVectors(): Float32Array[] {

@@ -3,7 +3,6 @@ import type { Config } from './config.js';
 import type { Embedder } from './embed/embedder.js';
 import { cacheQueries } from './embed/query-cache.js';
 import { createThreadedEmbedder } from './embed/threaded-embedder.js';
-import { createTransformersEmbedder } from './embed/transformers-embedder.js';
 import { NewsqError } from './errors.js';
 import type { Article, ArticleInput } from './ingest/article.js';
 import { CHUNKER_VERSION } from './ingest/split.js';
@@ -66,13 +65,14 @@ export interface EngineOptions {
  * Loads the embedding model named by the config (converting the bundled one on first use). With
  * `threaded`, the model runs on a worker thread, keeping the event loop free: what a server wants.
  */
-export function loadEmbedder(config: Config, options: { threaded?: boolean } = {}): Promise<Embedder> {
+export function loadEmbedder(config: Config): Promise<Embedder> {
   const settings = { model: config.model, dtype: config.dtype, cacheDir: config.cacheDir, maxTokens: config.maxTokens, batchSize: config.batchSize };
-  // Threaded, questions that overlap get one thread: the other core is the event loop's, which
-  // serves the requests (measured: concurrent latency lower than with two). A question alone gets
-  // every core.
+  // One lane per thread, each running one batch on one thread: a request of many batches (index,
+  // writes, eval) keeps every core on its own batch. A question alone gets every core; questions
+  // that overlap get one thread each on the first lane, and the other core is the event loop's,
+  // which serves the requests (measured: concurrent latency lower than with two).
   const threads = config.threads ?? availableParallelism();
-  return options.threaded ? createThreadedEmbedder({ ...settings, threads: 1, aloneThreads: threads }) : createTransformersEmbedder({ ...settings, threads });
+  return createThreadedEmbedder({ ...settings, threads: 1, aloneThreads: threads, lanes: threads });
 }
 
 /** The composition root: loads the embedder and opens the store the config names. */

@@ -77,8 +77,8 @@ export interface Newsq {
  */
 export async function openNewsq(options: OpenOptions = {}): Promise<Newsq> {
   const config = validate(configSchema, options.settings ?? {});
-  // The model runs on a worker thread, as in `serve`: searches leave the caller's event loop free.
-  const embedder = loadEmbedder(config, { threaded: true });
+  // The model runs on worker threads: searches leave the caller's event loop free.
+  const embedder = loadEmbedder(config);
   return newsqOver(await openEngine(config, embedder, options));
 }
 

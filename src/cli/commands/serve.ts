@@ -25,7 +25,7 @@ export async function runServe(argv: string[], context: CliContext): Promise<num
   if (values.help) return help(context, serveSpec);
   const config = configFrom(context, values, serveOverrides(values, serveSpec.usage), serveSpec.usage);
   // The model loads on its worker thread while the index is opened and prepared.
-  const embedder = loadEmbedder(config, { threaded: true });
+  const embedder = loadEmbedder(config);
   const open = () => createEngine(config, { writable: false, embedder, onNotice: (message) => context.logger.info(message) });
   let engine: Engine;
   try {
